@@ -1,0 +1,215 @@
+package io.resnet4j.model;
+
+import io.resnet4j.ResNet4jException;
+import io.resnet4j.engine.DataFormat;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Everything that fixes a ResNet's shape: one immutable value, with named presets.
+ *
+ * <p>A model is stem, then block layers, then head. Layer {@code i} (0-based) has {@code baseWidth * 2^i} filters
+ * ({@code 4x} that many output channels for bottleneck blocks), {@code blocks.get(i)} blocks, and its stride on the
+ * first block. Variants:
+ * <ul>
+ *   <li>{@code resnet18 … resnet200}: v1, torchvision's post-activation "v1.5" (stride on the 3x3), 1000 classes.
+ *   <li>{@code resnet18-v2 … resnet200-v2}: v2, the TensorFlow official pre-activation model, 1001 classes.
+ *   <li>{@code cifar-resnet{6n+2}} and {@code cifar-resnet{6n+2}-v2}: the CIFAR layout (3x3 stem, no pool, three
+ *       layers of n basic blocks, 16/32/64 filters, strides 1/2/2), 10 classes.
+ * </ul>
+ *
+ * @param version post-activation v1 or pre-activation v2
+ * @param block basic (two 3x3) or bottleneck (1x1, 3x3, 1x1 with 4x expansion)
+ * @param blocks blocks per layer
+ * @param baseWidth stem filters; layer i has baseWidth * 2^i filters
+ * @param strides stride of each layer's first block
+ * @param stem imagenet (7x7/2 conv and 3x3/2 max pool) or cifar (3x3/1 conv, no pool)
+ * @param numClasses outputs of the fully connected head
+ * @param inChannels channels of the input image (3 RGB, 1 grayscale)
+ * @param dataFormat memory layout the convolutions run in; does not change any number
+ */
+public record Architecture(
+        Version version,
+        Block block,
+        List<Integer> blocks,
+        int baseWidth,
+        List<Integer> strides,
+        Stem stem,
+        int numClasses,
+        int inChannels,
+        DataFormat dataFormat) {
+
+    /** Post-activation (torchvision) or pre-activation (TensorFlow official v2). */
+    public enum Version { V1, V2 }
+
+    public enum Block { BASIC, BOTTLENECK }
+
+    public enum Stem { IMAGENET, CIFAR }
+
+    /** The tutorial's {@code block_layer_sizes}: depth to blocks per layer. */
+    private static final Map<Integer, List<Integer>> IMAGENET_DEPTHS = new LinkedHashMap<>();
+
+    static {
+        IMAGENET_DEPTHS.put(18, List.of(2, 2, 2, 2));
+        IMAGENET_DEPTHS.put(34, List.of(3, 4, 6, 3));
+        IMAGENET_DEPTHS.put(50, List.of(3, 4, 6, 3));
+        IMAGENET_DEPTHS.put(101, List.of(3, 4, 23, 3));
+        IMAGENET_DEPTHS.put(152, List.of(3, 8, 36, 3));
+        IMAGENET_DEPTHS.put(200, List.of(3, 24, 36, 3));
+    }
+
+    private static final Pattern IMAGENET_NAME = Pattern.compile("resnet(\\d+)(-v2)?");
+    private static final Pattern CIFAR_NAME = Pattern.compile("cifar-resnet(\\d+)(-v2)?");
+
+    public Architecture {
+        if (version == null || block == null || stem == null || dataFormat == null) {
+            throw new ResNet4jException("architecture: version, block, stem and data format are required");
+        }
+        blocks = List.copyOf(blocks);
+        strides = List.copyOf(strides);
+        if (blocks.isEmpty()) {
+            throw new ResNet4jException("architecture: at least one block layer is required");
+        }
+        for (int b : blocks) {
+            if (b < 1) {
+                throw new ResNet4jException("architecture: every layer needs at least one block, got " + blocks);
+            }
+        }
+        if (strides.size() != blocks.size()) {
+            throw new ResNet4jException("architecture: " + blocks.size() + " layers but " + strides.size()
+                    + " strides " + strides);
+        }
+        for (int s : strides) {
+            if (s < 1) {
+                throw new ResNet4jException("architecture: strides must be at least 1, got " + strides);
+            }
+        }
+        if (baseWidth < 1 || numClasses < 1 || inChannels < 1) {
+            throw new ResNet4jException("architecture: base width (" + baseWidth + "), classes (" + numClasses
+                    + ") and input channels (" + inChannels + ") must be at least 1");
+        }
+        long widest = (long) baseWidth << (blocks.size() - 1);
+        if (blocks.size() > 8 || widest * (block == Block.BOTTLENECK ? 4 : 1) > 65536) {
+            throw new ResNet4jException("architecture: layers too wide (" + blocks.size() + " layers from base width "
+                    + baseWidth + ")");
+        }
+    }
+
+    /**
+     * A preset by name: {@code resnet18 … resnet200}, the same with {@code -v2}, {@code cifar-resnet{6n+2}} and
+     * {@code cifar-resnet{6n+2}-v2}. Default classes: 1000 (v1), 1001 (v2), 10 (CIFAR); 3 input channels; channels_last.
+     */
+    public static Architecture preset(String name) {
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        Matcher m = IMAGENET_NAME.matcher(n);
+        if (m.matches()) {
+            int depth = Integer.parseInt(m.group(1));
+            List<Integer> sizes = IMAGENET_DEPTHS.get(depth);
+            if (sizes == null) {
+                throw new ResNet4jException("unknown architecture '" + name + "': depths are " + IMAGENET_DEPTHS.keySet());
+            }
+            boolean v2 = m.group(2) != null;
+            return new Architecture(v2 ? Version.V2 : Version.V1, depth >= 50 ? Block.BOTTLENECK : Block.BASIC, sizes,
+                    64, List.of(1, 2, 2, 2), Stem.IMAGENET, v2 ? 1001 : 1000, 3, DataFormat.CHANNELS_LAST);
+        }
+        m = CIFAR_NAME.matcher(n);
+        if (m.matches()) {
+            int depth = Integer.parseInt(m.group(1));
+            if (depth < 8 || (depth - 2) % 6 != 0) {
+                throw new ResNet4jException("unknown architecture '" + name + "': CIFAR depths are 6n+2 (8, 14, 20, 32, 44, 56, 110, …)");
+            }
+            int per = (depth - 2) / 6;
+            if (per > 200) {
+                throw new ResNet4jException("unknown architecture '" + name + "': depth too large");
+            }
+            boolean v2 = m.group(2) != null;
+            return new Architecture(v2 ? Version.V2 : Version.V1, Block.BASIC, List.of(per, per, per), 16,
+                    List.of(1, 2, 2), Stem.CIFAR, 10, 3, DataFormat.CHANNELS_LAST);
+        }
+        throw new ResNet4jException("unknown architecture '" + name + "' (try resnet50, resnet50-v2, cifar-resnet20, "
+                + "cifar-resnet20-v2, or custom)");
+    }
+
+    /** The preset names of the table in SPEC §1 (CIFAR ones as examples). */
+    public static List<String> presetNames() {
+        List<String> names = new ArrayList<>();
+        for (int d : IMAGENET_DEPTHS.keySet()) {
+            names.add("resnet" + d);
+        }
+        for (int d : IMAGENET_DEPTHS.keySet()) {
+            names.add("resnet" + d + "-v2");
+        }
+        for (String c : List.of("cifar-resnet20", "cifar-resnet32", "cifar-resnet44", "cifar-resnet56",
+                "cifar-resnet110")) {
+            names.add(c);
+            names.add(c + "-v2");
+        }
+        return names;
+    }
+
+    /**
+     * A custom shape: layer strides are 1 then 2 (as in every preset), classes 10, 3 input channels, channels_last.
+     */
+    public static Architecture custom(Version version, Block block, List<Integer> blocks, int baseWidth, Stem stem) {
+        List<Integer> strides = new ArrayList<>();
+        for (int i = 0; i < blocks.size(); i++) {
+            strides.add(i == 0 ? 1 : 2);
+        }
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, 10, 3, DataFormat.CHANNELS_LAST);
+    }
+
+    public Architecture withClasses(int n) {
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, n, inChannels, dataFormat);
+    }
+
+    public Architecture withInChannels(int c) {
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, c, dataFormat);
+    }
+
+    public Architecture withDataFormat(DataFormat f) {
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, f);
+    }
+
+    /** Filters of layer {@code i} (0-based): the 3x3 width of its blocks. */
+    public int layerWidth(int i) {
+        return baseWidth << i;
+    }
+
+    /** Output channels of layer {@code i}: 4x the width for bottleneck blocks. */
+    public int layerOutChannels(int i) {
+        return layerWidth(i) * (block == Block.BOTTLENECK ? 4 : 1);
+    }
+
+    /** Channels of the pooled feature vector that feeds the head. */
+    public int features() {
+        return layerOutChannels(blocks.size() - 1);
+    }
+
+    /** Weight layers (convolutions and the fully connected layer) along the main path, as in "ResNet-50". */
+    public int depth() {
+        int perBlock = block == Block.BOTTLENECK ? 3 : 2;
+        return perBlock * blocks.stream().mapToInt(Integer::intValue).sum() + 2;
+    }
+
+    /** The preset name this architecture is (ignoring classes, channels and data format), or "custom". */
+    public String name() {
+        for (String candidate : presetNames()) {
+            Architecture p = preset(candidate);
+            if (p.version == version && p.block == block && p.blocks.equals(blocks) && p.baseWidth == baseWidth
+                    && p.strides.equals(strides) && p.stem == stem) {
+                return candidate;
+            }
+        }
+        if (stem == Stem.CIFAR && block == Block.BASIC && baseWidth == 16 && blocks.size() == 3
+                && strides.equals(List.of(1, 2, 2)) && blocks.get(0).equals(blocks.get(1))
+                && blocks.get(1).equals(blocks.get(2))) {
+            return "cifar-resnet" + depth() + (version == Version.V2 ? "-v2" : "");
+        }
+        return "custom";
+    }
+}
