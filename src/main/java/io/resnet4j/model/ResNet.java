@@ -40,6 +40,9 @@ public final class ResNet {
     private final Conv2d stemConv;
     private final BatchNorm2d stemBn;
     private final List<List<Blocks.Block>> layers = new ArrayList<>();
+    // Every module we created must stay reachable from Java: libtorch calls back into the Java object of a
+    // Java-created module (train(), for one), so a container collected by the GC would break the model.
+    private final List<Module> containers = new ArrayList<>();
     private final BatchNorm2d finalBn;
     private final Linear fc;
     private DataFormat dataFormat = DataFormat.CHANNELS_FIRST;
@@ -61,6 +64,7 @@ public final class ResNet {
         int width = arch.baseWidth();
         if (v2) {
             Module stem = root.register_module("stem", new Module("Stem"));
+            containers.add(stem);
             stemConv = stem.register_module("conv", parts.conv(arch.inChannels(), width, stemKernel, stemStride));
             stemBn = null;
         } else {
@@ -70,6 +74,7 @@ public final class ResNet {
         int in = width;
         for (int i = 0; i < arch.blocks().size(); i++) {
             Module layer = root.register_module("layer" + (i + 1), new Module("Sequential"));
+            containers.add(layer);
             List<Blocks.Block> blocks = new ArrayList<>();
             in = makeLayer(layer, blocks, in, i);
             layers.add(blocks);

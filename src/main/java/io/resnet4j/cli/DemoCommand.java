@@ -1,0 +1,116 @@
+package io.resnet4j.cli;
+
+import io.resnet4j.ResNet4jException;
+import io.resnet4j.data.DataSources;
+import io.resnet4j.data.DataSplits;
+import io.resnet4j.data.Dataset;
+import io.resnet4j.data.Image;
+import io.resnet4j.infer.Predictor;
+import io.resnet4j.model.Architecture;
+import io.resnet4j.model.ModelDirectory;
+import io.resnet4j.train.TrainOptions;
+import io.resnet4j.train.Trainer;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demo}: with no argument, gets Fashion-MNIST (installing the Debian package when it can), trains a CIFAR-style
+ * pre-activation ResNet-20 for about ten minutes, evaluates it, classifies a few test images, and says where the
+ * model and plots are.
+ */
+@Command(name = "demo", description = "Train, evaluate and predict on Fashion-MNIST in about ten minutes.")
+final class DemoCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = "--minutes", defaultValue = "10", paramLabel = "M", description = "Time budget (default 10).")
+    double minutes;
+
+    @Option(names = "--epochs", paramLabel = "E", description = "Fixed epochs instead of fitting the time budget.")
+    Integer epochs;
+
+    @Option(names = "--out", defaultValue = "runs/demo", paramLabel = "DIR", description = "Run folder (runs/demo).")
+    Path out;
+
+    @Option(names = "--data", defaultValue = "fashion-mnist", paramLabel = "D", description = "Data source.")
+    String data;
+
+    @Option(names = "--arch", defaultValue = "cifar-resnet20-v2", paramLabel = "A", description = "Architecture.")
+    String archName;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Train on only the first N examples.")
+    Integer limit;
+
+    @Override
+    public Integer call() throws IOException {
+        if (data.equals("fashion-mnist")) {
+            FashionMnistPackage.ensureInstalled();
+        }
+        DataSplits splits = DataSources.open(data);
+        Architecture arch = Architecture.preset(archName).withInChannels(splits.train().channels())
+                .withClasses(splits.classes().size());
+        TrainOptions options = TrainOptions.defaults().withBatchSize(128).withLr(0.1);
+        if (limit != null) {
+            options = options.withLimit(limit);
+        }
+        int trainSize = limit != null ? Math.min(limit, splits.train().size()) : splits.train().size();
+        if (epochs == null) {
+            double rate = new Trainer(splits, arch, options, out, System.err).measureTrainingRate(12);
+            // Per epoch: one training pass, plus validation at roughly three times the training rate.
+            double epochSeconds = trainSize / rate + splits.test().size() / (3 * rate);
+            epochs = (int) Math.max(1, Math.min(30, Math.floor(minutes * 60 * 0.95 / epochSeconds)));
+            System.err.printf("resnet4j demo: %s trains at %.0f images/s here; %d epochs fit in %.0f minutes%n",
+                    arch.name(), rate, epochs, minutes);
+        }
+        options = options.withEpochs(epochs);
+        Trainer.Result result = new Trainer(splits, arch, options, out, System.err).run();
+        List<Path> samples = writeSamples(splits.test(), out.resolve("samples"), 6);
+        Predictor predictor = new Predictor(ModelDirectory.load(out), options.precision(), 16);
+        List<Predictor.Prediction> preds = predictor.predict(samples, 1);
+        System.out.printf("%nFashion-MNIST test accuracy: %.2f%% top-1, %.2f%% top-5 (%s, %d epochs, %.1f minutes)%n",
+                100 * result.validation().top1(), 100 * result.validation().top5(), arch.name(), epochs,
+                result.seconds() / 60);
+        System.out.println("Predictions for a few test images:");
+        for (int i = 0; i < preds.size(); i++) {
+            Predictor.Scored s = preds.get(i).top().get(0);
+            String truth = splits.classes().get(splits.test().label(i));
+            System.out.printf("  %-28s %-12s %5.1f%%   (truth: %s)%n", samples.get(i).getFileName(), s.label(),
+                    100 * s.probability(), truth);
+        }
+        System.out.println("Model:  " + out + " (config.json, model.safetensors)");
+        System.out.println("Plots:  " + out.resolve("accuracy.png") + ", " + out.resolve("loss.png") + ", "
+                + out.resolve("lr.png"));
+        System.out.println("Try:    ./resnet4j predict --model " + out + " " + samples.get(0));
+        return 0;
+    }
+
+    /** Writes the first {@code n} test images as PNG files, for predict to read back like any user image. */
+    private static List<Path> writeSamples(Dataset test, Path dir, int n) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < Math.min(n, test.size()); i++) {
+            Image img = test.image(i);
+            BufferedImage bi = new BufferedImage(img.width(), img.height(), BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < img.height(); y++) {
+                for (int x = 0; x < img.width(); x++) {
+                    int v = Math.round(255 * Math.max(0, Math.min(1, img.get(0, y, x))));
+                    bi.getRaster().setSample(x, y, 0, v);
+                }
+            }
+            Path f = dir.resolve(String.format("test-%04d.png", i));
+            if (!ImageIO.write(bi, "png", f.toFile())) {
+                throw new ResNet4jException("cannot write " + f);
+            }
+            files.add(f);
+        }
+        return files;
+    }
+}

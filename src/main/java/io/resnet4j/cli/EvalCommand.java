@@ -1,0 +1,100 @@
+package io.resnet4j.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.resnet4j.ResNet4jException;
+import io.resnet4j.data.BatchLoader;
+import io.resnet4j.data.DataSources;
+import io.resnet4j.data.Dataset;
+import io.resnet4j.data.Normalization;
+import io.resnet4j.engine.Precision;
+import io.resnet4j.infer.EvalResult;
+import io.resnet4j.infer.Evaluation;
+import io.resnet4j.model.ModelConfig;
+import io.resnet4j.model.ModelDirectory;
+import io.resnet4j.train.Plots;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code eval}: top-1, top-5, per-class accuracy and the confusion matrix of a model on a data set's test split. */
+@Command(name = "eval", description = "Evaluate a model directory on the test split of a data source.")
+final class EvalCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    Path modelDir;
+
+    @Option(names = "--data", required = true, paramLabel = "D", description = "Data source (its test split is used).")
+    String data;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Arithmetic.")
+    String precision;
+
+    @Option(names = "--batch-size", defaultValue = "256", paramLabel = "B", description = "Images per batch.")
+    int batchSize;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Evaluate only the first N test examples.")
+    Integer limit;
+
+    @Option(names = "--confusion-png", paramLabel = "FILE",
+            description = "Where to draw the confusion matrix (default: DIR/confusion.png).")
+    Path confusionPng;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
+        ModelConfig cfg = loaded.config();
+        Dataset test = DataSources.open(data).test();
+        if (limit != null) {
+            test = test.limit(limit);
+        }
+        if (test.classes().size() != cfg.labels().size()) {
+            throw new ResNet4jException("the model knows " + cfg.labels().size() + " classes but " + data + " has "
+                    + test.classes().size());
+        }
+        if (batchSize < 1) {
+            throw new Main.UsageException("--batch-size must be at least 1");
+        }
+        BatchLoader.Config lc = BatchLoader.Config.evaluation(batchSize, cfg.architecture().inChannels(),
+                cfg.minAspectDim(), cfg.resizeDim(), new Normalization(cfg.mean(), cfg.std())).withSkipUnreadable(true);
+        EvalResult r;
+        try (BatchLoader loader = new BatchLoader(test, lc)) {
+            r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), Precision.parse(precision), json ? null : "eval");
+        }
+        Path png = confusionPng != null ? confusionPng : modelDir.resolve("confusion.png");
+        Plots.confusionMatrix(r.confusion(), cfg.labels(), png);
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("top1", r.top1());
+            o.put("top5", r.top5());
+            o.put("loss", r.loss());
+            o.put("examples", r.examples());
+            ObjectNode per = o.putObject("per_class");
+            r.perClass().forEach(per::put);
+            ArrayNode conf = o.putArray("confusion");
+            for (int[] row : r.confusion()) {
+                ArrayNode a = conf.addArray();
+                for (int v : row) {
+                    a.add(v);
+                }
+            }
+            o.put("confusion_png", png.toString());
+            Json.print(o);
+        } else {
+            System.out.printf("%d examples: top-1 %.2f%%, top-5 %.2f%%, loss %.4f%n", r.examples(), 100 * r.top1(),
+                    100 * r.top5(), r.loss());
+            for (Map.Entry<String, Double> e : r.perClass().entrySet()) {
+                System.out.printf("  %-20s %6.2f%%%n", e.getKey(), 100 * e.getValue());
+            }
+            System.out.println("confusion matrix: " + png);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,65 @@
+package io.resnet4j.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.resnet4j.engine.Precision;
+import io.resnet4j.infer.Predictor;
+import io.resnet4j.model.ModelDirectory;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code predict}: the top-K classes of image files. */
+@Command(name = "predict", description = "Classify image files (JPEG, PNG, BMP, GIF; any size or colour type).")
+final class PredictCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    Path modelDir;
+
+    @Option(names = "--top", defaultValue = "5", paramLabel = "K", description = "Classes per image (default 5).")
+    int top;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Arithmetic.")
+    String precision;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Images to classify.")
+    List<Path> files;
+
+    @Override
+    public Integer call() {
+        if (top < 1) {
+            throw new Main.UsageException("--top must be at least 1, got " + top);
+        }
+        Predictor p = new Predictor(ModelDirectory.load(modelDir), Precision.parse(precision), 16);
+        List<Predictor.Prediction> preds = p.predict(files, top);
+        if (json) {
+            ObjectNode o = Json.object();
+            ArrayNode arr = o.putArray("predictions");
+            for (Predictor.Prediction pr : preds) {
+                ObjectNode e = arr.addObject();
+                e.put("file", pr.file().toString());
+                ArrayNode t = e.putArray("top");
+                for (Predictor.Scored s : pr.top()) {
+                    t.addObject().put("label", s.label()).put("index", s.index()).put("probability", s.probability());
+                }
+            }
+            Json.print(o);
+        } else {
+            for (Predictor.Prediction pr : preds) {
+                System.out.println(pr.file());
+                for (Predictor.Scored s : pr.top()) {
+                    System.out.printf("  %6.2f%%  %s (%d)%n", 100 * s.probability(), s.label(), s.index());
+                }
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,72 @@
+package io.resnet4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.resnet4j.data.DataSources;
+import io.resnet4j.data.DataSplits;
+import io.resnet4j.model.Architecture;
+import io.resnet4j.train.TrainOptions;
+import io.resnet4j.train.Trainer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code train}: trains a model; the output folder becomes a model directory with metrics, plots, checkpoints. */
+@Command(name = "train", description = "Train a ResNet; DIR becomes a model directory with metrics.csv, plots and "
+        + "checkpoints/.")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Mixin ArchitectureOptions archOptions;
+    @Mixin TrainingOptions training;
+
+    @Option(names = "--data", required = true, paramLabel = "D",
+            description = "fashion-mnist, fashion-mnist:DIR, cifar10:DIR or folder:DIR.")
+    String data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Run folder / model directory.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from the newest good checkpoint in DIR.")
+    boolean resume;
+
+    @Option(names = "--min-aspect-dim", paramLabel = "N", description = "Resize shorter side to N (default: native).")
+    Integer minAspectDim;
+
+    @Option(names = "--resize-dim", paramLabel = "N", description = "Crop size (default: native size).")
+    Integer resizeDim;
+
+    @Option(names = "--json", description = "Print one JSON object with the final results.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        DataSplits splits = DataSources.open(data);
+        Architecture arch = archOptions.resolve(splits.train().channels());
+        if (archOptions.classes == null) {
+            arch = arch.withClasses(splits.classes().size());
+        }
+        TrainOptions options = training.resolve(TrainOptions.defaults());
+        Trainer trainer = new Trainer(splits, arch, options, out, System.err).resume(resume);
+        if (minAspectDim != null || resizeDim != null) {
+            int r = resizeDim != null ? resizeDim : minAspectDim;
+            trainer.imageSize(minAspectDim != null ? minAspectDim : r, r);
+        }
+        Trainer.Result r = trainer.run();
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("model", out.toString());
+            o.put("epochs", r.epochs());
+            o.put("top1", r.validation().top1());
+            o.put("top5", r.validation().top5());
+            o.put("loss", r.validation().loss());
+            o.put("images_per_second", r.imagesPerSecond());
+            o.put("seconds", r.seconds());
+            Json.print(o);
+        } else {
+            System.out.printf("test top-1 %.2f%%, top-5 %.2f%%; model in %s (metrics.csv, loss.png, accuracy.png, "
+                    + "lr.png)%n", 100 * r.validation().top1(), 100 * r.validation().top5(), out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,105 @@
+package io.resnet4j.infer;
+
+import io.resnet4j.data.Batch;
+import io.resnet4j.data.BatchLoader;
+import io.resnet4j.engine.Autocast;
+import io.resnet4j.engine.NoGrad;
+import io.resnet4j.engine.Precision;
+import io.resnet4j.engine.Scope;
+import io.resnet4j.engine.Tensors;
+import io.resnet4j.model.ResNet;
+import io.resnet4j.train.Progress;
+import java.util.List;
+
+/** Runs a model in evaluation mode over every batch of a loader and scores it. */
+public final class Evaluation {
+    private Evaluation() {}
+
+    /**
+     * Evaluates {@code model} (switched to eval mode) on one pass of {@code loader} (epoch 0, no augmentation
+     * expected). {@code progressTask} names the progress line, or null for none.
+     */
+    public static EvalResult evaluate(ResNet model, BatchLoader loader, List<String> labels, Precision precision,
+            String progressTask) {
+        boolean wasTraining = model.isTraining();
+        model.train(false);
+        Scorer scorer = new Scorer(labels);
+        long total = (long) loader.dataset().size();
+        try (Progress progress = progressTask == null ? null : Progress.start(progressTask, total);
+                var it = loader.iterator(0)) {
+            while (it.hasNext()) {
+                Batch b = it.next();
+                float[] logits;
+                try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(precision)) {
+                    logits = Tensors.toFloats(model.forward(Tensors.fromFloats(b.data(), b.shape())));
+                }
+                scorer.add(logits, b.labels(), b.size());
+                if (progress != null) {
+                    progress.step(b.size());
+                }
+            }
+        } finally {
+            model.train(wasTraining);
+        }
+        return scorer.result();
+    }
+
+    /** Accumulates loss, top-1, top-5 and the confusion matrix from logits computed in float32. */
+    public static final class Scorer {
+        private final List<String> labels;
+        private final int k;
+        private final int[][] confusion;
+        private double lossSum;
+        private long top1;
+        private long top5;
+        private long n;
+
+        public Scorer(List<String> labels) {
+            this.labels = List.copyOf(labels);
+            this.k = labels.size();
+            this.confusion = new int[k][k];
+        }
+
+        /** Adds {@code count} rows of {@code logits} ({@code [count, classes]}, row-major) with their labels. */
+        public void add(float[] logits, int[] y, int count) {
+            for (int i = 0; i < count; i++) {
+                int off = i * k;
+                int label = y[i];
+                double max = Double.NEGATIVE_INFINITY;
+                int arg = 0;
+                for (int c = 0; c < k; c++) {
+                    if (logits[off + c] > max) {
+                        max = logits[off + c];
+                        arg = c;
+                    }
+                }
+                double sum = 0;
+                int higher = 0;
+                for (int c = 0; c < k; c++) {
+                    sum += Math.exp(logits[off + c] - max);
+                    if (logits[off + c] > logits[off + label]) {
+                        higher++;
+                    }
+                }
+                lossSum += Math.log(sum) + max - logits[off + label];
+                if (arg == label) {
+                    top1++;
+                }
+                if (higher < 5) {
+                    top5++;
+                }
+                confusion[label][arg]++;
+                n++;
+            }
+        }
+
+        public EvalResult result() {
+            int[][] copy = new int[k][];
+            for (int i = 0; i < k; i++) {
+                copy[i] = confusion[i].clone();
+            }
+            return new EvalResult(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) top1 / n,
+                    n == 0 ? Double.NaN : (double) top5 / n, n, labels, copy);
+        }
+    }
+}

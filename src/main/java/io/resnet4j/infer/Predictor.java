@@ -1,0 +1,106 @@
+package io.resnet4j.infer;
+
+import io.resnet4j.ResNet4jException;
+import io.resnet4j.data.Image;
+import io.resnet4j.data.ImageDecoder;
+import io.resnet4j.data.Normalization;
+import io.resnet4j.data.Transform;
+import io.resnet4j.data.Transforms;
+import io.resnet4j.engine.Autocast;
+import io.resnet4j.engine.NoGrad;
+import io.resnet4j.engine.Precision;
+import io.resnet4j.engine.Scope;
+import io.resnet4j.engine.Tensors;
+import io.resnet4j.model.ModelConfig;
+import io.resnet4j.model.ModelDirectory;
+import io.resnet4j.model.ResNet;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Classifies images with a saved model: decode (any size or colour type), preprocess as the model was trained
+ * (SPEC §3), run in batches without autograd, softmax, top-K.
+ */
+public final class Predictor {
+    /** One class with its probability. */
+    public record Scored(String label, int index, double probability) {}
+
+    /** The top classes of one image. */
+    public record Prediction(Path file, List<Scored> top) {}
+
+    private final ResNet model;
+    private final ModelConfig config;
+    private final Precision precision;
+    private final Transform preprocess;
+    private final ImageDecoder decoder = new ImageDecoder();
+    private final int batchSize;
+
+    public Predictor(ModelDirectory.Loaded loaded, Precision precision, int batchSize) {
+        this.model = loaded.model();
+        this.config = loaded.config();
+        this.precision = precision;
+        this.batchSize = batchSize;
+        this.preprocess = Transforms.eval(config.minAspectDim(), config.resizeDim(),
+                new Normalization(config.mean(), config.std()));
+        model.train(false);
+    }
+
+    /** Loads the model directory and makes a predictor (fp32, batches of 16). */
+    public static Predictor load(Path modelDir) {
+        return new Predictor(ModelDirectory.load(modelDir), Precision.FP32, 16);
+    }
+
+    /** Top-{@code k} classes for each file, in the order given. Unreadable files fail with their name. */
+    public List<Prediction> predict(List<Path> files, int k) {
+        if (k < 1) {
+            throw new ResNet4jException("--top must be at least 1, got " + k);
+        }
+        int topK = Math.min(k, config.labels().size());
+        List<Prediction> out = new ArrayList<>();
+        for (int start = 0; start < files.size(); start += batchSize) {
+            List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
+            List<Image> images = new ArrayList<>();
+            for (Path f : chunk) {
+                Image img = decoder.decode(f, config.architecture().inChannels());
+                images.add(preprocess.apply(img, new SplittableRandom(0)));
+            }
+            float[] probs = probabilities(images);
+            int classes = config.labels().size();
+            for (int i = 0; i < chunk.size(); i++) {
+                out.add(new Prediction(chunk.get(i), top(probs, i * classes, classes, topK)));
+            }
+        }
+        return out;
+    }
+
+    /** Softmax probabilities {@code [n, classes]} for preprocessed images of the model's input size. */
+    public float[] probabilities(List<Image> images) {
+        int c = config.architecture().inChannels();
+        int h = config.resizeDim();
+        int w = config.resizeDim();
+        float[] data = new float[images.size() * c * h * w];
+        for (int i = 0; i < images.size(); i++) {
+            Image img = images.get(i);
+            System.arraycopy(img.data(), 0, data, i * c * h * w, c * h * w);
+        }
+        try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(precision)) {
+            var logits = model.forward(Tensors.fromFloats(data, images.size(), c, h, w));
+            return Tensors.toFloats(logits.to(org.bytedeco.pytorch.global.torch.ScalarType.Float).softmax(1));
+        }
+    }
+
+    private List<Scored> top(float[] probs, int offset, int classes, int k) {
+        List<Scored> all = new ArrayList<>();
+        for (int j = 0; j < classes; j++) {
+            all.add(new Scored(config.labels().get(j), j, probs[offset + j]));
+        }
+        all.sort((a, b) -> Double.compare(b.probability(), a.probability()));
+        return List.copyOf(all.subList(0, k));
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+}

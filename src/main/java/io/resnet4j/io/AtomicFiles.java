@@ -1,0 +1,227 @@
+package io.resnet4j.io;
+
+import io.resnet4j.ResNet4jException;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Replaces a file atomically: the content goes to a temporary file in the same directory, which is flushed to
+ * disk and then renamed over the target, and the directory is synced where the platform allows.
+ *
+ * <p>Readers therefore see either the old file or the complete new one, never a partial write, and if anything
+ * fails (the body throws, the disk is full, the process dies) the old file is left as it was. On failure the
+ * temporary file is removed. Used for weights, {@code config.json} and checkpoints.
+ *
+ * <p>The target's parent directory must exist. If the target is a symbolic link, the link itself is replaced.
+ */
+public final class AtomicFiles {
+
+    /** Writes the content of a file; may throw {@link IOException}. */
+    @FunctionalInterface
+    public interface IOConsumer<T> {
+        /**
+         * Writes to {@code sink}.
+         *
+         * @param sink where the content goes
+         * @throws IOException if writing fails; the atomic write is then abandoned
+         */
+        void accept(T sink) throws IOException;
+    }
+
+    private AtomicFiles() {
+    }
+
+    /**
+     * Atomically replaces {@code target} with what {@code body} writes to a buffered stream.
+     *
+     * <p>The body need not close the stream (closing it is harmless).
+     *
+     * @param target the file to create or replace
+     * @param body   writes the complete new content
+     *
+     * @throws ResNet4jException naming the target if an I/O error occurs; the old file is untouched and the
+     *                           temporary file removed. Runtime exceptions and errors thrown by the body pass
+     *                           through unchanged, after the same clean-up.
+     */
+    public static void write(Path target, IOConsumer<? super OutputStream> body) {
+        Objects.requireNonNull(body, "body");
+        writeChannel(target, channel -> {
+            OutputStream out = new BufferedOutputStream(new ChannelOutputStream(channel), 1 << 16);
+            body.accept(out);
+            out.flush();
+        });
+    }
+
+    /**
+     * Atomically replaces {@code target} with what {@code body} writes to a {@link FileChannel} positioned at 0.
+     *
+     * <p>The body must not close the channel; it may use positioned writes, and the file ends up as long as the
+     * channel's size when the body returns.
+     *
+     * @param target the file to create or replace
+     * @param body   writes the complete new content
+     *
+     * @throws ResNet4jException naming the target if an I/O error occurs; the old file is untouched and the
+     *                           temporary file removed. Runtime exceptions and errors thrown by the body pass
+     *                           through unchanged, after the same clean-up.
+     */
+    public static void writeChannel(Path target, IOConsumer<? super FileChannel> body) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(body, "body");
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir == null || abs.getFileName() == null) {
+            throw new ResNet4jException("cannot write " + target + ": it is not a file path");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new ResNet4jException("could not write " + target + ": the directory " + dir + " does not exist");
+        }
+        Path tmp = null;
+        boolean renamed = false;
+        try {
+            tmp = createTemp(dir, abs.getFileName().toString());
+            copyPermissions(abs, tmp);
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                body.accept(channel);
+                // Data must be on disk before the rename makes it visible, or a crash could expose an empty file.
+                channel.force(true);
+            }
+            // rename(2) on POSIX: atomic, and replaces an existing target.
+            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            renamed = true;
+            syncDirectory(dir);
+        } catch (IOException e) {
+            throw new ResNet4jException("could not write " + target + ": " + describe(e), e);
+        } finally {
+            if (!renamed && tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException | RuntimeException ignored) {
+                    // Nothing more to do: the original failure is what the caller needs to see.
+                }
+            }
+        }
+    }
+
+    /**
+     * Atomically replaces {@code target} with {@code content} encoded as UTF-8.
+     *
+     * @param target  the file to create or replace
+     * @param content the new text
+     * @throws ResNet4jException naming the target if it cannot be written; the old file is untouched
+     */
+    public static void writeString(Path target, String content) {
+        writeBytes(target, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Atomically replaces {@code target} with {@code content}.
+     *
+     * @param target  the file to create or replace
+     * @param content the new bytes
+     * @throws ResNet4jException naming the target if it cannot be written; the old file is untouched
+     */
+    public static void writeBytes(Path target, byte[] content) {
+        Objects.requireNonNull(content, "content");
+        writeChannel(target, channel -> writeFully(channel, ByteBuffer.wrap(content)));
+    }
+
+    /** Writes all remaining bytes of {@code buffer} at the channel's position. */
+    static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    /** A hidden sibling of the target, created exclusively so two writers never share one. */
+    private static Path createTemp(Path dir, String targetName) throws IOException {
+        // Keep the name well under the usual 255-byte limit even for long targets.
+        String stem = targetName.length() > 64 ? targetName.substring(0, 64) : targetName;
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dir.resolve("." + stem + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            try {
+                // CREATE_NEW with default permissions (the umask applies), unlike Files.createTempFile's 0600.
+                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                return tmp;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Keeps the permissions of a file being replaced (best effort; POSIX only). */
+    private static void copyPermissions(Path from, Path to) {
+        try {
+            if (Files.isRegularFile(from)) {
+                Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+            }
+        } catch (IOException | UnsupportedOperationException | SecurityException ignored) {
+            // The defaults are acceptable.
+        }
+    }
+
+    /** Makes the rename durable; not possible on every platform (e.g. Windows), so failures are ignored. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException | RuntimeException ignored) {
+            // The rename itself has happened; only its durability across a power loss is less certain.
+        }
+    }
+
+    /** A one-line reason for an I/O error. */
+    static String describe(IOException e) {
+        if (e instanceof NoSuchFileException n) {
+            return "no such file or directory: " + n.getFile();
+        }
+        if (e instanceof AccessDeniedException a) {
+            return "permission denied: " + a.getFile();
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return WeightsFormatException.clean(f.getReason() + (f.getFile() != null ? " (" + f.getFile() + ")" : ""), 300);
+        }
+        String m = e.getMessage();
+        return WeightsFormatException.clean(m == null || m.isBlank() ? e.getClass().getSimpleName() : m, 300);
+    }
+
+    /** Writes through to the channel; close() does nothing, so a body closing its stream cannot close the channel. */
+    private static final class ChannelOutputStream extends OutputStream {
+        private final FileChannel channel;
+
+        ChannelOutputStream(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            writeFully(channel, ByteBuffer.wrap(new byte[] {(byte) b}));
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            writeFully(channel, ByteBuffer.wrap(b, off, len));
+        }
+
+        @Override
+        public void close() {
+            // Intentionally empty: the channel belongs to AtomicFiles.
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.resnet4j.train;
+
+import io.resnet4j.ResNet4jException;
+import io.resnet4j.engine.NoGrad;
+import io.resnet4j.engine.Scope;
+import io.resnet4j.engine.Tensors;
+import io.resnet4j.io.SafeTensorsFile;
+import io.resnet4j.io.SafeTensorsWriter;
+import io.resnet4j.io.TensorData;
+import io.resnet4j.io.TensorEntry;
+import io.resnet4j.model.ModelConfig;
+import io.resnet4j.model.ModelDirectory;
+import io.resnet4j.model.ResNet;
+import io.resnet4j.model.Weights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * A training checkpoint: everything a run needs to continue exactly where it stopped, in one safetensors file
+ * {@code checkpoints/epoch-NNNN.safetensors}: the model's tensors ({@code model.<name>}), the SGD momentum
+ * buffers ({@code momentum.<name>}), and in the metadata the completed epoch, the global step, the model config
+ * and the training options. Data order and augmentation are functions of (seed, epoch), so nothing else is
+ * needed. Each file is written atomically; the two newest are kept.
+ */
+public record Checkpoint(Path file, int epoch, long step, ModelConfig config, String options) {
+    static final String DIR = "checkpoints";
+    private static final int KEEP = 2;
+
+    /** Writes a checkpoint after {@code epoch} completed epochs and prunes older ones. */
+    static Checkpoint write(Path runDir, ResNet model, Sgd sgd, int epoch, long step, ModelConfig config,
+            String options) {
+        Path dir = runDir.resolve(DIR);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new ResNet4jException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        Weights.stateDict(model).forEach((k, v) -> tensors.put("model." + k, v));
+        Map<String, Tensor> params = model.namedParameters();
+        sgd.state().forEach((k, v) -> tensors.put("momentum." + k,
+                TensorData.ofFloats(Tensors.shape(params.get(k)), v)));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "resnet4j-checkpoint");
+        meta.put("epoch", Integer.toString(epoch));
+        meta.put("step", Long.toString(step));
+        meta.put("config", ModelDirectory.toJson(config));
+        meta.put("options", options);
+        Path file = dir.resolve(String.format("epoch-%04d.safetensors", epoch));
+        SafeTensorsWriter.write(file, tensors, meta);
+        prune(dir);
+        return new Checkpoint(file, epoch, step, config, options);
+    }
+
+    /** The newest checkpoint in {@code runDir} that opens and validates; older ones are tried when it does not. */
+    static Optional<Checkpoint> latest(Path runDir, List<String> problems) {
+        for (Path f : list(runDir.resolve(DIR))) {
+            try (SafeTensorsFile st = SafeTensorsFile.open(f)) {
+                Map<String, String> m = st.metadata();
+                if (!"resnet4j-checkpoint".equals(m.get("format"))) {
+                    throw new ResNet4jException(f.getFileName() + " is not a resnet4j checkpoint");
+                }
+                return Optional.of(new Checkpoint(f, Integer.parseInt(m.get("epoch")), Long.parseLong(m.get("step")),
+                        ModelDirectory.fromJson(m.get("config")), m.getOrDefault("options", "")));
+            } catch (ResNet4jException | NumberFormatException | NullPointerException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Loads the model tensors and momentum buffers of this checkpoint. */
+    void restore(ResNet model, Sgd sgd) {
+        try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
+            Map<String, Tensor> target = model.namedTensors();
+            for (String name : target.keySet()) {
+                if (st.find("model." + name).isEmpty()) {
+                    throw new ResNet4jException(file.getFileName() + " lacks model." + name);
+                }
+            }
+            try (NoGrad ng = NoGrad.begin()) {
+                for (Map.Entry<String, Tensor> t : target.entrySet()) {
+                    try (Scope s = Scope.open()) {
+                        TensorData d = st.read("model." + t.getKey());
+                        t.getValue().copy_(Tensors.fromFloats(d.toFloatArray(), d.shape()));
+                    }
+                }
+            }
+            Map<String, float[]> momentum = new LinkedHashMap<>();
+            for (TensorEntry e : st.entries()) {
+                if (e.name().startsWith("momentum.")) {
+                    momentum.put(e.name().substring("momentum.".length()), st.readFloats(e.name()));
+                }
+            }
+            sgd.restore(momentum);
+        }
+    }
+
+    private static List<Path> list(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> files = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("epoch-\\d+\\.safetensors"))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList());
+            return files;
+        } catch (IOException e) {
+            throw new ResNet4jException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void prune(Path dir) {
+        List<Path> files = list(dir);
+        for (int i = KEEP; i < files.size(); i++) {
+            try {
+                Files.deleteIfExists(files.get(i));
+            } catch (IOException ignored) {
+                // an old checkpoint that cannot be deleted costs only disk space
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package io.resnet4j.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.resnet4j.ResNet4jException;
+import io.resnet4j.data.Batch;
+import io.resnet4j.data.BatchLoader;
+import io.resnet4j.data.DataSplits;
+import io.resnet4j.data.Dataset;
+import io.resnet4j.data.Normalization;
+import io.resnet4j.engine.Autocast;
+import io.resnet4j.engine.Engine;
+import io.resnet4j.engine.Layers;
+import io.resnet4j.engine.Scope;
+import io.resnet4j.engine.Tensors;
+import io.resnet4j.infer.EvalResult;
+import io.resnet4j.infer.Evaluation;
+import io.resnet4j.model.Architecture;
+import io.resnet4j.model.ModelConfig;
+import io.resnet4j.model.ModelDirectory;
+import io.resnet4j.model.ResNet;
+import io.resnet4j.train.MetricsLog.MetricsRow;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Trains a ResNet on a data source and leaves a model directory behind.
+ *
+ * <p>The run folder {@code out} ends up holding {@code config.json} and {@code model.safetensors} (the model
+ * after the last epoch), {@code metrics.csv}, {@code loss.png}, {@code accuracy.png}, {@code lr.png} and
+ * {@code checkpoints/}. Each epoch: training with a progress line (loss, accuracy, images/s, ETA), validation
+ * on the test split, a metrics row, fresh plots, an atomic checkpoint. {@link #resume} continues from the newest
+ * good checkpoint exactly: same weights, momentum buffers, learning rate and next batch.
+ */
+public final class Trainer {
+    /** What a finished run reports. */
+    public record Result(Path modelDir, int epochs, EvalResult validation, double imagesPerSecond, double seconds) {}
+
+    private final DataSplits data;
+    private final Architecture arch;
+    private final TrainOptions options;
+    private final Path out;
+    private final PrintStream log;
+    private boolean resume;
+    private int minAspectDim;
+    private int resizeDim;
+
+    /**
+     * @param arch the architecture; its classes and input channels must match the data
+     * @param out the run folder (created)
+     */
+    public Trainer(DataSplits data, Architecture arch, TrainOptions options, Path out, PrintStream log) {
+        this.data = data;
+        this.arch = arch.withDataFormat(options.dataFormat());
+        this.options = options;
+        this.out = out;
+        this.log = log;
+        if (arch.numClasses() != data.classes().size()) {
+            throw new ResNet4jException("the data has " + data.classes().size() + " classes but the model "
+                    + arch.numClasses() + " (drop --classes or make them agree)");
+        }
+        int native_ = data.train().nativeSize().orElse(-1);
+        this.resizeDim = native_ > 0 ? native_ : (arch.stem() == Architecture.Stem.CIFAR ? 32 : 224);
+        this.minAspectDim = native_ > 0 ? native_ : (arch.stem() == Architecture.Stem.CIFAR ? 32 : 256);
+    }
+
+    /** Continue from the newest good checkpoint in the run folder, if there is one. */
+    public Trainer resume(boolean on) {
+        this.resume = on;
+        return this;
+    }
+
+    /** Overrides the preprocessing sizes (SPEC §3): shorter side, then centre/random crop. */
+    public Trainer imageSize(int minAspectDim, int resizeDim) {
+        this.minAspectDim = minAspectDim;
+        this.resizeDim = resizeDim;
+        return this;
+    }
+
+    public Result run() {
+        Engine.seed(options.seed());
+        Dataset train = options.limit() > 0 ? data.train().limit(options.limit()) : data.train();
+        Normalization norm = Normalization.compute(train, 10_000).withChannels(arch.inChannels());
+        ModelConfig config = new ModelConfig(arch, data.classes(), minAspectDim, resizeDim, norm.mean(), norm.std());
+        ResNet model = ResNet.build(arch, options.bnMomentum());
+        Sgd sgd = new Sgd(model, options.momentum(), options.nesterov(), options.weightDecay(),
+                options.decayNormsAndBiases());
+        BatchLoader.Config trainCfg = BatchLoader.Config.training(options.batchSize(), arch.inChannels(),
+                minAspectDim, resizeDim, norm, options.seed()).withThreads(options.workers())
+                .withAugment(options.augment()).withSkipUnreadable(true);
+        BatchLoader.Config evalCfg = BatchLoader.Config.evaluation(Math.max(options.batchSize(), 256),
+                arch.inChannels(), minAspectDim, resizeDim, norm).withThreads(options.workers())
+                .withSkipUnreadable(true);
+        int startEpoch = 0;
+        long step = 0;
+        MetricsLog metrics = MetricsLog.open(out);
+        if (resume) {
+            List<String> problems = new ArrayList<>();
+            Optional<Checkpoint> cp = Checkpoint.latest(out, problems);
+            problems.forEach(p -> log.println("resnet4j: skipping unusable checkpoint " + p));
+            if (cp.isPresent()) {
+                Checkpoint c = cp.get();
+                if (!c.config().architecture().withDataFormat(arch.dataFormat()).equals(arch)) {
+                    throw new ResNet4jException("the checkpoint in " + out + " is for " + describe(c.config()
+                            .architecture()) + ", not " + describe(arch) + "; use another --out or the same --arch");
+                }
+                c.restore(model, sgd);
+                startEpoch = c.epoch();
+                step = c.step();
+                metrics.retainUpTo(startEpoch);
+                log.printf("resnet4j: resuming after epoch %d (step %d) from %s%n", startEpoch, step, c.file());
+            } else {
+                log.println("resnet4j: no checkpoint in " + out + "; starting from scratch");
+            }
+        }
+        if (startEpoch >= options.epochs()) {
+            throw new ResNet4jException("the checkpoint already completed " + startEpoch + " of " + options.epochs()
+                    + " epochs (raise --epochs to train longer)");
+        }
+        String optionsJson = json(options);
+        EvalResult validation = null;
+        double lastRate = 0;
+        long started = System.nanoTime();
+        try (BatchLoader trainLoader = new BatchLoader(train, trainCfg);
+                BatchLoader evalLoader = new BatchLoader(data.test(), evalCfg)) {
+            LearningRateSchedule schedule = options.schedule(trainLoader.batchesPerEpoch());
+            for (int epoch = startEpoch; epoch < options.epochs(); epoch++) {
+                long t0 = System.nanoTime();
+                EpochStats stats = trainEpoch(model, sgd, trainLoader, schedule, epoch, step);
+                step = stats.step;
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                lastRate = stats.images / seconds;
+                validation = Evaluation.evaluate(model, evalLoader, data.classes(), options.precision(), null);
+                metrics.append(new MetricsRow(epoch + 1, step, stats.loss(), stats.accuracy(), validation.loss(),
+                        validation.top1(), validation.top5(), schedule.at(Math.max(0, step - 1)), lastRate, seconds));
+                Plots.trainingCurves(metrics.rows(), out);
+                Checkpoint.write(out, model, sgd, epoch + 1, step, config, optionsJson);
+                log.printf("epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%  "
+                        + "%.0f img/s  %.0f s%n", epoch + 1, options.epochs(), stats.loss(), 100 * stats.accuracy(),
+                        validation.loss(), 100 * validation.top1(), 100 * validation.top5(), lastRate, seconds);
+            }
+            if (trainLoader.skippedCount() > 0) {
+                log.printf("resnet4j: skipped %d unreadable training images (first: %s)%n",
+                        trainLoader.skippedCount(), trainLoader.skipMessages().get(0));
+            }
+        }
+        model.train(false);
+        ModelDirectory.save(out, model, config);
+        return new Result(out, options.epochs(), validation, lastRate, (System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * Training images per second of this configuration on this machine, measured over {@code steps} steps of a
+     * throwaway model (after two warm-up steps). Used by the demo to fit its epochs into a time budget.
+     */
+    public double measureTrainingRate(int steps) {
+        ResNet model = ResNet.build(arch, options.bnMomentum());
+        Sgd sgd = new Sgd(model, options.momentum(), options.nesterov(), options.weightDecay(),
+                options.decayNormsAndBiases());
+        Normalization norm = Normalization.identity(arch.inChannels());
+        BatchLoader.Config cfg = BatchLoader.Config.training(options.batchSize(), arch.inChannels(), minAspectDim,
+                resizeDim, norm, options.seed()).withThreads(options.workers()).withAugment(options.augment());
+        LearningRateSchedule schedule = options.withEpochs(1).schedule(1_000_000);
+        long images = 0;
+        long t0 = 0;
+        model.train(true);
+        try (BatchLoader loader = new BatchLoader(data.train(), cfg); var it = loader.iterator(0)) {
+            for (int i = 0; i < steps + 2 && it.hasNext(); i++) {
+                if (i == 2) {
+                    t0 = System.nanoTime();
+                }
+                Batch b = it.next();
+                try (Scope s = Scope.open()) {
+                    Tensor logits;
+                    try (Autocast ac = Autocast.begin(options.precision())) {
+                        logits = model.forward(Tensors.fromFloats(b.data(), b.shape()));
+                    }
+                    Tensor loss = Layers.crossEntropy(logits.to(torch.ScalarType.Float),
+                            Tensors.fromInts(java.util.Arrays.copyOf(b.labels(), b.size())), 0.0);
+                    sgd.zeroGrad(model);
+                    loss.backward();
+                    sgd.step(schedule.at(i));
+                }
+                if (i >= 2) {
+                    images += b.size();
+                }
+            }
+        }
+        return images / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private record EpochStats(long step, double lossSum, long correct, long images) {
+        double loss() {
+            return images == 0 ? Double.NaN : lossSum / images;
+        }
+
+        double accuracy() {
+            return images == 0 ? Double.NaN : (double) correct / images;
+        }
+    }
+
+    private EpochStats trainEpoch(ResNet model, Sgd sgd, BatchLoader loader, LearningRateSchedule schedule,
+            int epoch, long step) {
+        model.train(true);
+        double lossSum = 0;
+        long correct = 0;
+        long images = 0;
+        long total = (long) loader.batchesPerEpoch() * options.batchSize();
+        try (Progress progress = Progress.start(String.format("epoch %d/%d", epoch + 1, options.epochs()), total);
+                var it = loader.iterator(epoch)) {
+            while (it.hasNext()) {
+                Batch b = it.next();
+                double lr = schedule.at(step);
+                float loss;
+                long hits;
+                try (Scope s = Scope.open()) {
+                    Tensor x = Tensors.fromFloats(b.data(), b.shape());
+                    Tensor y = Tensors.fromInts(java.util.Arrays.copyOf(b.labels(), b.size()));
+                    Tensor logits;
+                    try (Autocast ac = Autocast.begin(options.precision())) {
+                        logits = model.forward(x);
+                    }
+                    logits = logits.to(torch.ScalarType.Float);
+                    Tensor lossT = Layers.crossEntropy(logits, y, options.labelSmoothing());
+                    sgd.zeroGrad(model);
+                    lossT.backward();
+                    loss = lossT.item_float();
+                    if (!Float.isFinite(loss)) {
+                        throw new ResNet4jException(String.format("training diverged: the loss is %s at epoch %d, "
+                                + "step %d (lr %.4g); the last good checkpoint is in %s (try a lower --lr)", loss,
+                                epoch + 1, step, lr, out.resolve(Checkpoint.DIR)));
+                    }
+                    sgd.step(lr);
+                    hits = logits.argmax(new org.bytedeco.pytorch.LongOptional(1), false).eq(y).sum().item_long();
+                }
+                lossSum += (double) loss * b.size();
+                correct += hits;
+                images += b.size();
+                step++;
+                progress.step(b.size());
+                progress.metrics(lossSum / images, (double) correct / images);
+            }
+        }
+        return new EpochStats(step, lossSum, correct, images);
+    }
+
+    private static String describe(Architecture a) {
+        return a.name() + " (" + a.version() + ", " + a.block() + " " + a.blocks() + ", width " + a.baseWidth()
+                + ", " + a.numClasses() + " classes, " + a.inChannels() + " channels)";
+    }
+
+    private static String json(TrainOptions o) {
+        try {
+            return new ObjectMapper().writeValueAsString(o);
+        } catch (java.io.IOException e) {
+            throw new ResNet4jException("cannot describe options: " + e.getMessage(), e);
+        }
+    }
+}

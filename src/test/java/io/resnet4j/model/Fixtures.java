@@ -1,0 +1,76 @@
+package io.resnet4j.model;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.resnet4j.io.SafeTensorsFile;
+import io.resnet4j.io.TensorEntry;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One reference case from shared/fixtures (copied to test resources): weights, input, expected outputs. */
+final class Fixtures {
+    static final List<String> CASES = List.of("dev_v1_basic", "dev_v1_bottleneck", "dev_v2_basic",
+            "dev_v2_bottleneck", "dev_v1_cifar20", "dev_v2_cifar20");
+
+    final String name;
+    final Map<String, String> meta;
+    final Map<String, float[]> io = new HashMap<>();
+    final Map<String, long[]> ioShapes = new HashMap<>();
+    final long[] labels;
+
+    private Fixtures(String name) {
+        this.name = name;
+        try (SafeTensorsFile w = SafeTensorsFile.open(weightsPath(name));
+                SafeTensorsFile f = SafeTensorsFile.open(resource(name + ".io.safetensors"))) {
+            meta = w.metadata();
+            long[] l = null;
+            for (TensorEntry e : f.entries()) {
+                if (e.name().equals("labels")) {
+                    l = f.readLongs("labels");
+                } else {
+                    io.put(e.name(), f.readFloats(e.name()));
+                }
+                ioShapes.put(e.name(), e.shape());
+            }
+            labels = l;
+        }
+    }
+
+    static Fixtures load(String name) {
+        return new Fixtures(name);
+    }
+
+    static Path weightsPath(String name) {
+        return resource(name + ".safetensors");
+    }
+
+    static Path resource(String file) {
+        try {
+            return Path.of(Fixtures.class.getResource("/fixtures/" + file).toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("missing test resource fixtures/" + file, e);
+        }
+    }
+
+    /** The architecture the metadata describes (independent of our preset table). */
+    Architecture architecture() {
+        try {
+            List<Integer> blocks = new ArrayList<>();
+            for (int b : new ObjectMapper().readValue(meta.get("blocks"), int[].class)) {
+                blocks.add(b);
+            }
+            Architecture a = Architecture.custom(
+                    meta.get("family").equals("v2") ? Architecture.Version.V2 : Architecture.Version.V1,
+                    meta.get("block").equals("bottleneck") ? Architecture.Block.BOTTLENECK : Architecture.Block.BASIC,
+                    blocks, Integer.parseInt(meta.get("base_width")),
+                    meta.get("variant").equals("cifar") ? Architecture.Stem.CIFAR : Architecture.Stem.IMAGENET);
+            return a.withClasses(Integer.parseInt(meta.get("num_classes")))
+                    .withInChannels(Integer.parseInt(meta.get("in_channels")));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
