@@ -23,13 +23,12 @@ public final class Scope implements AutoCloseable {
         return new Scope();
     }
 
-    /** Moves a native object out of this scope to the enclosing one (or to the GC when there is none). */
+    /**
+     * Keeps a native object alive past this scope; the garbage collector frees it once unreachable. (A scope
+     * counts references: closing it drops one from everything attached, so one more keeps the object.)
+     */
     public <T extends org.bytedeco.javacpp.Pointer> T keep(T pointer) {
-        scope.detach(pointer);
-        PointerScope outer = PointerScope.getInnerScope();
-        if (outer != null) {
-            outer.attach(pointer);
-        }
+        pointer.retainReference();
         return pointer;
     }
 

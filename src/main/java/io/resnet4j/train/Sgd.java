@@ -98,10 +98,10 @@ public final class Sgd {
         }
     }
 
+    /** A buffer created inside a step's Scope must survive it: one more reference than the scope will drop. */
     private static void detachFromScope(Tensor t) {
-        org.bytedeco.javacpp.PointerScope s = org.bytedeco.javacpp.PointerScope.getInnerScope();
-        if (s != null) {
-            s.detach(t);
+        if (org.bytedeco.javacpp.PointerScope.getInnerScope() != null) {
+            t.retainReference();
         }
     }
 }
