@@ -1,0 +1,88 @@
+package io.resnet4j.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.resnet4j.engine.DataFormat;
+import io.resnet4j.engine.Engine;
+import io.resnet4j.engine.Precision;
+import io.resnet4j.infer.Benchmark;
+import io.resnet4j.model.Architecture;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: images/s and GFLOP/s of inference or training, against a matrix-product ceiling. */
+@Command(name = "bench", description = "Measure inference or training speed (images/s, GFLOP/s, fraction of peak).")
+final class BenchCommand implements Callable<Integer> {
+    @Mixin CommonOptions common;
+    @Mixin ArchitectureOptions archOptions;
+
+    @Option(names = "--mode", defaultValue = "infer", paramLabel = "infer|train", description = "What to time.")
+    String mode;
+
+    @Option(names = "--batch", defaultValue = "16", paramLabel = "B", description = "Images per batch (default 16).")
+    int batch;
+
+    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Arithmetic.")
+    String precision;
+
+    @Option(names = "--data-format", defaultValue = "channels_last", paramLabel = "channels_first|channels_last",
+            description = "Memory layout (default channels_last).")
+    String dataFormat;
+
+    @Option(names = "--input", paramLabel = "HxW", description = "Input size (default 224x224; 32x32 for CIFAR stems).")
+    String input;
+
+    @Option(names = "--seconds", defaultValue = "10", paramLabel = "S", description = "Timed duration (default 10).")
+    double seconds;
+
+    @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed batches first.")
+    int warmup;
+
+    @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Benchmark.Mode m = switch (mode) {
+            case "infer" -> Benchmark.Mode.INFER;
+            case "train" -> Benchmark.Mode.TRAIN;
+            default -> throw new Main.UsageException("--mode must be infer or train, got '" + mode + "'");
+        };
+        if (batch < 1 || seconds <= 0 || warmup < 0) {
+            throw new Main.UsageException("--batch must be at least 1, --seconds positive, --warmup at least 0");
+        }
+        Architecture arch = archOptions.resolve(null).withDataFormat(DataFormat.parse(dataFormat));
+        int[] hw = SummaryCommand.parseSize(input, arch.stem() == Architecture.Stem.CIFAR ? 32 : 224);
+        if (threads != null) {
+            Engine.setThreads(threads);
+        }
+        Benchmark.Result r = Benchmark.run(arch, m, batch, Precision.parse(precision), hw[0], hw[1], seconds, warmup);
+        if (json) {
+            ObjectNode o = Json.object();
+            o.put("arch", r.arch());
+            o.put("mode", r.mode());
+            o.put("images_per_second", r.imagesPerSecond());
+            o.put("gflops_per_second", r.gflopsPerSecond());
+            o.put("peak_fraction", r.peakFraction());
+            o.put("ceiling_gflops_per_second", r.ceilingGflops());
+            o.put("latency_ms", r.latencyMs());
+            o.put("batch", r.batch());
+            o.put("precision", r.precision().cliName());
+            o.put("data_format", r.dataFormat().cliName());
+            o.put("threads", r.threads());
+            o.put("iterations", r.iterations());
+            Json.print(o);
+        } else {
+            System.out.printf(Locale.ROOT, "%s %s batch %d %s %s, %d threads: %.1f images/s, %.1f ms per batch, "
+                    + "%.0f GFLOP/s = %.0f%% of the %.0f GFLOP/s matrix-product ceiling%n", r.arch(), r.mode(),
+                    r.batch(), r.precision().cliName(), r.dataFormat().cliName(), r.threads(), r.imagesPerSecond(),
+                    r.latencyMs(), r.gflopsPerSecond(), 100 * r.peakFraction(), r.ceilingGflops());
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,97 @@
+package io.resnet4j.infer;
+
+import io.resnet4j.engine.Autocast;
+import io.resnet4j.engine.DataFormat;
+import io.resnet4j.engine.Engine;
+import io.resnet4j.engine.Layers;
+import io.resnet4j.engine.NoGrad;
+import io.resnet4j.engine.Precision;
+import io.resnet4j.engine.Probe;
+import io.resnet4j.engine.Scope;
+import io.resnet4j.engine.Tensors;
+import io.resnet4j.model.Architecture;
+import io.resnet4j.model.ModelSummary;
+import io.resnet4j.model.ResNet;
+import io.resnet4j.train.Sgd;
+import java.util.Arrays;
+import java.util.Random;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Speed of a model on this machine: inference (no autograd, eval mode) or a full training step (forward, backward,
+ * SGD update), on random input, after warm-up; reported with the FLOP rate and its fraction of a matrix-product
+ * ceiling measured in the same process.
+ */
+public final class Benchmark {
+    /** What a run measured. {@code latencyMs} is the median time of one batch. */
+    public record Result(String arch, String mode, int batch, Precision precision, DataFormat dataFormat, int threads,
+            int height, int width, long iterations, double imagesPerSecond, double latencyMs, double gflopsPerSecond,
+            double ceilingGflops, double peakFraction) {}
+
+    public enum Mode { INFER, TRAIN }
+
+    private Benchmark() {}
+
+    public static Result run(Architecture arch, Mode mode, int batch, Precision precision, int height, int width,
+            double seconds, int warmup) {
+        Engine.init();
+        Engine.seed(0);
+        ResNet model = ResNet.build(arch);
+        model.train(mode == Mode.TRAIN);
+        Sgd sgd = mode == Mode.TRAIN ? new Sgd(model, 0.9, true, 1e-4, false) : null;
+        float[] x = new float[batch * arch.inChannels() * height * width];
+        Random r = new Random(1);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = r.nextInt(arch.numClasses());
+        }
+        long[] shape = {batch, arch.inChannels(), height, width};
+        for (int i = 0; i < warmup; i++) {
+            step(model, sgd, x, shape, labels, precision);
+        }
+        long[] times = new long[100_000];
+        int n = 0;
+        long start = System.nanoTime();
+        long deadline = start + (long) (seconds * 1e9);
+        while ((System.nanoTime() < deadline || n < 3) && n < times.length) {
+            long t0 = System.nanoTime();
+            step(model, sgd, x, shape, labels, precision);
+            times[n++] = System.nanoTime() - t0;
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long[] sorted = Arrays.copyOf(times, n);
+        Arrays.sort(sorted);
+        double ips = (double) n * batch / elapsed;
+        long macs = ModelSummary.of(arch, height, width).macs();
+        // A training step costs about three forward passes (forward, and backward for inputs and weights).
+        double flopsPerImage = 2.0 * macs * (mode == Mode.TRAIN ? 3 : 1);
+        double gflops = ips * flopsPerImage / 1e9;
+        double ceiling = Probe.gemmGflops(precision, 2048, Math.min(3.0, Math.max(1.0, seconds / 3)));
+        return new Result(arch.name(), mode.name().toLowerCase(), batch, precision, arch.dataFormat(),
+                Engine.threads(), height, width, n, ips, sorted[n / 2] / 1e6, gflops, ceiling, gflops / ceiling);
+    }
+
+    private static void step(ResNet model, Sgd sgd, float[] x, long[] shape, int[] labels, Precision precision) {
+        try (Scope s = Scope.open()) {
+            Tensor input = Tensors.fromFloats(x, shape);
+            if (sgd == null) {
+                try (NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(precision)) {
+                    model.forward(input);
+                }
+                return;
+            }
+            Tensor logits;
+            try (Autocast ac = Autocast.begin(precision)) {
+                logits = model.forward(input);
+            }
+            Tensor loss = Layers.crossEntropy(logits.to(torch.ScalarType.Float), Tensors.fromInts(labels), 0.0);
+            sgd.zeroGrad(model);
+            loss.backward();
+            sgd.step(0.01);
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.resnet4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.resnet4j.io.SafeTensorsFile;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's contract (SPEC §5): JSON fields, exit codes, one error line, no stack trace. */
+class CliTest {
+    @TempDir Path tmp;
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static Path fixture(String file) throws Exception {
+        return Path.of(CliTest.class.getResource("/fixtures/" + file).toURI());
+    }
+
+    @Test
+    void summaryJsonHasSpecCounts() throws Exception {
+        Run r = run("summary", "--arch", "resnet50-v2", "--classes", "1001", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(25551401, j.get("params").asLong());
+        Run v1 = run("summary", "--arch", "resnet50", "--json");
+        assertEquals(4089184256L, new ObjectMapper().readTree(v1.out()).get("macs").asLong());
+        Run custom = run("summary", "--arch", "custom", "--version", "v1", "--block", "basic", "--blocks", "1,1,1,1",
+                "--base-width", "8", "--classes", "10", "--input", "37x45", "--json");
+        assertEquals(78962, new ObjectMapper().readTree(custom.out()).get("params").asLong(), custom.err());
+    }
+
+    @Test
+    void forwardMatchesTheFixtureInBothFormats() throws Exception {
+        for (String format : new String[] {"channels_first", "channels_last"}) {
+            Path out = tmp.resolve(format + ".safetensors");
+            Run r = run("forward", "--arch", "custom", "--version", "v2", "--block", "basic", "--blocks", "1,1,1,1",
+                    "--base-width", "8", "--classes", "10", "--weights", fixture("dev_v2_basic.safetensors").toString(),
+                    "--input", fixture("dev_v2_basic.io.safetensors").toString(), "--output", out.toString(),
+                    "--data-format", format);
+            assertEquals(0, r.code(), r.err());
+            try (SafeTensorsFile got = SafeTensorsFile.open(out);
+                    SafeTensorsFile ref = SafeTensorsFile.open(fixture("dev_v2_basic.io.safetensors"))) {
+                assertClose(ref.readFloats("logits_eval"), got.readFloats("logits"), 2e-5);
+                assertClose(ref.readFloats("pooled_eval"), got.readFloats("pooled"), 5e-5);
+                assertClose(ref.readFloats("stem_eval"), got.readFloats("stem"), 5e-5);
+            }
+        }
+        Path train = tmp.resolve("train.safetensors");
+        Run t = run("forward", "--arch", "cifar-resnet20", "--classes", "10", "--weights",
+                fixture("dev_v1_cifar20.safetensors").toString(), "--input",
+                fixture("dev_v1_cifar20.io.safetensors").toString(), "--output", train.toString(), "--mode", "train");
+        assertEquals(0, t.code(), t.err());
+        try (SafeTensorsFile got = SafeTensorsFile.open(train);
+                SafeTensorsFile ref = SafeTensorsFile.open(fixture("dev_v1_cifar20.io.safetensors"))) {
+            assertClose(ref.readFloats("logits_train"), got.readFloats("logits"), 5e-5);
+        }
+    }
+
+    @Test
+    void badInputIsOneErrorLineWithTheRightExitCode() throws Exception {
+        Run unknownArch = run("summary", "--arch", "resnet42");
+        assertEquals(1, unknownArch.code());
+        assertOneErrorLine(unknownArch);
+        Run missingOption = run("forward", "--arch", "resnet18");
+        assertEquals(2, missingOption.code());
+        assertOneErrorLine(missingOption);
+        Run unknownFlag = run("summary", "--arch", "resnet18", "--frobnicate");
+        assertEquals(2, unknownFlag.code());
+        Run noCommand = run();
+        assertEquals(2, noCommand.code());
+        Run badSize = run("summary", "--arch", "resnet18", "--input", "big");
+        assertEquals(2, badSize.code());
+        assertOneErrorLine(badSize);
+        Path garbage = Files.write(tmp.resolve("w.safetensors"), "not a safetensors file".getBytes());
+        Run badWeights = run("forward", "--arch", "resnet18", "--classes", "10", "--weights", garbage.toString(),
+                "--input", fixture("dev_v1_basic.io.safetensors").toString(), "--output", tmp.resolve("o").toString());
+        assertEquals(1, badWeights.code());
+        assertOneErrorLine(badWeights);
+        assertTrue(badWeights.err().contains("w.safetensors"), badWeights.err());
+        Run mismatch = run("forward", "--arch", "resnet18", "--classes", "10", "--weights",
+                fixture("dev_v1_basic.safetensors").toString(), "--input",
+                fixture("dev_v1_basic.io.safetensors").toString(), "--output", tmp.resolve("o").toString());
+        assertEquals(1, mismatch.code());
+        assertOneErrorLine(mismatch);
+        assertTrue(mismatch.err().contains("missing") && mismatch.err().contains("mis-shaped"), mismatch.err());
+        assertFalse(Files.exists(tmp.resolve("o")), "no output on failure");
+    }
+
+    @Test
+    void benchReportsTheSpecFields() throws Exception {
+        Run r = run("bench", "--arch", "cifar-resnet8", "--mode", "train", "--batch", "4", "--input", "16x16",
+                "--seconds", "0.2", "--warmup", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        for (String f : new String[] {"images_per_second", "gflops_per_second", "peak_fraction", "threads"}) {
+            assertTrue(j.get(f).asDouble() > 0, f + " in " + r.out());
+        }
+        assertEquals(4, j.get("batch").asInt());
+        assertEquals("fp32", j.get("precision").asText());
+        assertEquals(2, run("bench", "--arch", "resnet18", "--mode", "fly").code());
+    }
+
+    @Test
+    void verboseShowsTheStackTrace() {
+        Run r = run("summary", "--arch", "resnet42", "--verbose");
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("error: ") && r.err().contains("\tat "), r.err());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String c : new String[] {"summary", "forward", "train", "eval", "predict", "bench", "demo"}) {
+            Run r = run(c, "--help");
+            assertEquals(0, r.code(), c);
+            assertTrue(r.out().contains("Usage: resnet4j " + c), r.out());
+        }
+    }
+
+    private static void assertOneErrorLine(Run r) {
+        assertTrue(r.err().startsWith("error: "), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+
+    private static void assertClose(float[] want, float[] got, double atol) {
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], atol, "element " + i);
+        }
+    }
+}
