@@ -40,6 +40,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed batches first.")
     int warmup;
 
+    @Option(names = "--runtime", defaultValue = "torchscript", paramLabel = "eager|torchscript",
+            description = "Inference runtime: a frozen, optimised TorchScript graph (default) or op-by-op eager.")
+    String runtime;
+
     @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (default: all cores).")
     Integer threads;
 
@@ -61,11 +65,18 @@ final class BenchCommand implements Callable<Integer> {
         if (threads != null) {
             Engine.setThreads(threads);
         }
-        Benchmark.Result r = Benchmark.run(arch, m, batch, Precision.parse(precision), hw[0], hw[1], seconds, warmup);
+        Benchmark.Runtime rt = switch (runtime) {
+            case "eager" -> Benchmark.Runtime.EAGER;
+            case "torchscript" -> Benchmark.Runtime.TORCHSCRIPT;
+            default -> throw new Main.UsageException("--runtime must be eager or torchscript, got '" + runtime + "'");
+        };
+        Benchmark.Result r = Benchmark.run(arch, m, rt, batch, Precision.parse(precision), hw[0], hw[1], seconds,
+                warmup);
         if (json) {
             ObjectNode o = Json.object();
             o.put("arch", r.arch());
             o.put("mode", r.mode());
+            o.put("runtime", r.runtime().name().toLowerCase(Locale.ROOT));
             o.put("images_per_second", r.imagesPerSecond());
             o.put("gflops_per_second", r.gflopsPerSecond());
             o.put("peak_fraction", r.peakFraction());
@@ -78,8 +89,9 @@ final class BenchCommand implements Callable<Integer> {
             o.put("iterations", r.iterations());
             Json.print(o);
         } else {
-            System.out.printf(Locale.ROOT, "%s %s batch %d %s %s, %d threads: %.1f images/s, %.1f ms per batch, "
+            System.out.printf(Locale.ROOT, "%s %s (%s) batch %d %s %s, %d threads: %.1f images/s, %.1f ms per batch, "
                     + "%.0f GFLOP/s = %.0f%% of the %.0f GFLOP/s matrix-product ceiling%n", r.arch(), r.mode(),
+                    r.runtime().name().toLowerCase(Locale.ROOT),
                     r.batch(), r.precision().cliName(), r.dataFormat().cliName(), r.threads(), r.imagesPerSecond(),
                     r.latencyMs(), r.gflopsPerSecond(), 100 * r.peakFraction(), r.ceilingGflops());
         }

@@ -8,14 +8,12 @@ import io.resnet4j.engine.NoGrad;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
-import io.resnet4j.io.DType;
 import io.resnet4j.io.SafeTensorsFile;
 import io.resnet4j.io.SafeTensorsWriter;
 import io.resnet4j.io.TensorData;
 import io.resnet4j.io.TensorEntry;
 import io.resnet4j.model.Architecture;
 import io.resnet4j.model.ResNet;
-import io.resnet4j.model.Weights;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -73,7 +71,7 @@ final class ForwardCommand implements Callable<Integer> {
         try (SafeTensorsFile f = SafeTensorsFile.open(input)) {
             TensorEntry e = f.find(tensor).orElseThrow(() -> new ResNet4jException(
                     input.getFileName() + " has no tensor '" + tensor + "' (use --tensor)"));
-            if (e.shape().length != 4 || !isFloat(e.dtype())) {
+            if (e.shape().length != 4 || !e.dtype().isFloatingPoint()) {
                 throw new ResNet4jException("tensor '" + tensor + "' must be a float [N, C, H, W] batch, got "
                         + e.dtype() + " " + Arrays.toString(e.shape()));
             }
@@ -85,8 +83,7 @@ final class ForwardCommand implements Callable<Integer> {
             throw new ResNet4jException("the batch has " + shape[1] + " channels but --in-channels is "
                     + arch.inChannels());
         }
-        ResNet model = ResNet.build(arch);
-        Weights.load(model, weights);
+        ResNet model = ResNet.load(arch, weights);
         model.train(train);
         Map<String, TensorData> out = new LinkedHashMap<>();
         try (Scope scope = Scope.open(); NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(prec)) {
@@ -119,7 +116,4 @@ final class ForwardCommand implements Callable<Integer> {
         out.put(name, TensorData.ofFloats(Tensors.shape(t), Tensors.toFloats(t)));
     }
 
-    private static boolean isFloat(DType d) {
-        return d == DType.F32 || d == DType.F64 || d == DType.F16 || d == DType.BF16;
-    }
 }

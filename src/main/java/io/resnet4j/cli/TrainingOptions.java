@@ -60,24 +60,58 @@ final class TrainingOptions {
     boolean noAugment;
 
     TrainOptions resolve(TrainOptions base) {
-        TrainOptions d = base;
-        return new TrainOptions(
-                epochs != null ? epochs : d.epochs(),
-                batchSize != null ? batchSize : d.batchSize(),
-                limit != null ? limit : d.limit(),
-                lr != null ? lr : d.lr(),
-                warmup != null ? warmup : d.warmupEpochs(),
-                schedule != null ? schedule : d.decay(),
-                momentum != null ? momentum : d.momentum(),
-                !noNesterov && d.nesterov(),
-                weightDecay != null ? weightDecay : d.weightDecay(),
-                decayBnBias || d.decayNormsAndBiases(),
-                labelSmoothing != null ? labelSmoothing : d.labelSmoothing(),
-                precision != null ? Precision.parse(precision) : d.precision(),
-                dataFormat != null ? DataFormat.parse(dataFormat) : d.dataFormat(),
-                seed != null ? seed : d.seed(),
-                bnMomentum != null ? bnMomentum : d.bnMomentum(),
-                workers != null ? workers : d.workers(),
-                !noAugment && d.augment());
+        TrainOptions.Builder b = base.toBuilder();
+        if (epochs != null) {
+            b.epochs(epochs);
+        }
+        if (batchSize != null) {
+            b.batchSize(batchSize);
+        }
+        if (limit != null) {
+            b.limit(limit);
+        }
+        if (lr != null) {
+            b.lr(lr);
+        }
+        if (warmup != null) {
+            b.warmupEpochs(warmup);
+        }
+        if (schedule != null) {
+            b.decay(schedule);
+        }
+        if (momentum != null) {
+            b.momentum(momentum);
+        }
+        if (noNesterov) {
+            b.nesterov(false);
+        }
+        if (weightDecay != null) {
+            b.weightDecay(weightDecay);
+        }
+        if (decayBnBias) {
+            b.decayNormsAndBiases(true);
+        }
+        if (labelSmoothing != null) {
+            b.labelSmoothing(labelSmoothing);
+        }
+        if (precision != null) {
+            b.precision(Precision.parse(precision));
+        }
+        if (dataFormat != null) {
+            b.dataFormat(DataFormat.parse(dataFormat));
+        }
+        if (seed != null) {
+            b.seed(seed);
+        }
+        if (bnMomentum != null) {
+            b.bnMomentum(bnMomentum);
+        }
+        if (workers != null) {
+            b.workers(workers);
+        }
+        if (noAugment) {
+            b.augment(false);
+        }
+        return b.build();
     }
 }

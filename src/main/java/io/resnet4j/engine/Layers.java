@@ -2,7 +2,6 @@ package io.resnet4j.engine;
 
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -207,9 +206,5 @@ public final class Layers {
     /** Mean softmax cross-entropy of logits {@code [N, K]} against class indices {@code [N]}, with label smoothing. */
     public static Tensor crossEntropy(Tensor logits, Tensor labels, double labelSmoothing) {
         return torch.cross_entropy_loss(logits, labels, new TensorOptional(), 1 /* mean */, -100, labelSmoothing);
-    }
-
-    static Scalar scalar(double v) {
-        return new Scalar(v);
     }
 }

@@ -36,6 +36,7 @@ public final class Predictor {
     private final Transform preprocess;
     private final ImageDecoder decoder = new ImageDecoder();
     private final int batchSize;
+    private TorchScriptModel compiled;
 
     public Predictor(ModelDirectory.Loaded loaded, Precision precision, int batchSize) {
         this.model = loaded.model();
@@ -58,6 +59,10 @@ public final class Predictor {
             throw new ResNet4jException("--top must be at least 1, got " + k);
         }
         int topK = Math.min(k, config.labels().size());
+        if (files.size() > batchSize && compiled == null) {
+            // Several batches: freezing the graph (BN folded, oneDNN-prepacked weights) pays for itself.
+            compiled = TorchScriptModel.compile(model, true, precision);
+        }
         List<Prediction> out = new ArrayList<>();
         for (int start = 0; start < files.size(); start += batchSize) {
             List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
@@ -85,8 +90,10 @@ public final class Predictor {
             Image img = images.get(i);
             System.arraycopy(img.data(), 0, data, i * c * h * w, c * h * w);
         }
-        try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(precision)) {
-            var logits = model.forward(Tensors.fromFloats(data, images.size(), c, h, w));
+        try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin();
+                Autocast ac = Autocast.begin(compiled == null ? precision : Precision.FP32)) {
+            var x = Tensors.fromFloats(data, images.size(), c, h, w);
+            var logits = compiled != null ? compiled.forward(Tensors.inFormat(x, model.dataFormat())) : model.forward(x);
             return Tensors.toFloats(logits.to(org.bytedeco.pytorch.global.torch.ScalarType.Float).softmax(1));
         }
     }

@@ -58,10 +58,7 @@ public final class ModelDirectory {
         if (!Files.isRegularFile(weights)) {
             throw new ResNet4jException(weights + " is missing");
         }
-        ResNet model = ResNet.build(config.architecture());
-        Weights.load(model, weights);
-        model.train(false);
-        return new Loaded(model, config);
+        return new Loaded(ResNet.load(config.architecture(), weights), config);
     }
 
     /** Parses and validates a config.json. */

@@ -50,7 +50,7 @@ public final class ResNet {
     /** Tensors of one forward pass that tests and tools look at. */
     public record Outputs(Tensor stem, Tensor pooled, Tensor logits) {}
 
-    private ResNet(Architecture arch, double bnMomentum) {
+    private ResNet(Architecture arch, double bnMomentum, boolean initialise) {
         if (PointerScope.getInnerScope() != null) {
             throw new IllegalStateException("build models outside a Scope: their weights must outlive it");
         }
@@ -81,7 +81,9 @@ public final class ResNet {
         }
         finalBn = v2 ? root.register_module("final_bn", parts.bn(in)) : null;
         fc = root.register_module("fc", new Linear(in, arch.numClasses()));
-        initialise();
+        if (initialise) {
+            initialise();
+        }
         setDataFormat(arch.dataFormat());
     }
 
@@ -111,7 +113,18 @@ public final class ResNet {
 
     /** A new model with freshly initialised weights and PyTorch's BN momentum 0.1. */
     public static ResNet build(Architecture arch) {
-        return new ResNet(arch, DEFAULT_BN_MOMENTUM);
+        return new ResNet(arch, DEFAULT_BN_MOMENTUM, true);
+    }
+
+    /**
+     * A model with the weights in a safetensors file (SPEC names), in evaluation mode. Skips the random
+     * initialisation that loading would overwrite anyway.
+     */
+    public static ResNet load(Architecture arch, java.nio.file.Path weights) {
+        ResNet model = new ResNet(arch, DEFAULT_BN_MOMENTUM, false);
+        Weights.load(model, weights);
+        model.train(false);
+        return model;
     }
 
     /** A new model with the given batch-norm momentum (0.1 PyTorch; 0.003 = TF official's decay 0.997). */
@@ -119,7 +132,7 @@ public final class ResNet {
         if (!(bnMomentum >= 0 && bnMomentum <= 1)) {
             throw new ResNet4jException("batch-norm momentum must be in [0, 1], got " + bnMomentum);
         }
-        return new ResNet(arch, bnMomentum);
+        return new ResNet(arch, bnMomentum, true);
     }
 
     /** v1 as torchvision (He normal fan_out); v2 as TF official (variance scaling fan_in, Glorot dense). */

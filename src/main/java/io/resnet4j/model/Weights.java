@@ -4,7 +4,6 @@ import io.resnet4j.ResNet4jException;
 import io.resnet4j.engine.NoGrad;
 import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
-import io.resnet4j.io.DType;
 import io.resnet4j.io.SafeTensorsFile;
 import io.resnet4j.io.SafeTensorsWriter;
 import io.resnet4j.io.TensorData;
@@ -60,7 +59,7 @@ public final class Weights {
                 missing.add(t.getKey() + " " + Arrays.toString(want));
             } else if (!Arrays.equals(e.shape(), want)) {
                 misShaped.add(t.getKey() + " is " + Arrays.toString(e.shape()) + ", model needs " + Arrays.toString(want));
-            } else if (!isFloat(e.dtype())) {
+            } else if (!e.dtype().isFloatingPoint()) {
                 misShaped.add(t.getKey() + " has dtype " + e.dtype() + ", model needs a float type");
             }
         }
@@ -79,9 +78,6 @@ public final class Weights {
         throw new ResNet4jException(msg.toString());
     }
 
-    private static boolean isFloat(DType d) {
-        return d == DType.F32 || d == DType.F64 || d == DType.F16 || d == DType.BF16;
-    }
 
     private static void append(StringBuilder msg, String what, List<String> items) {
         if (!items.isEmpty()) {

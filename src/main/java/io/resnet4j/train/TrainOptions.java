@@ -48,49 +48,108 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
                 DataFormat.CHANNELS_LAST, 0, 0.1, 1, true);
     }
 
-    public TrainOptions withEpochs(int e) {
-        return new TrainOptions(e, batchSize, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment);
+    public TrainOptions withEpochs(int v) {
+        return toBuilder().epochs(v).build();
     }
 
-    public TrainOptions withLimit(int l) {
-        return new TrainOptions(epochs, batchSize, l, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment);
+    public TrainOptions withLimit(int v) {
+        return toBuilder().limit(v).build();
     }
 
-    public TrainOptions withBatchSize(int b) {
-        return new TrainOptions(epochs, b, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment);
+    public TrainOptions withBatchSize(int v) {
+        return toBuilder().batchSize(v).build();
     }
 
     public TrainOptions withLr(double v) {
-        return new TrainOptions(epochs, batchSize, limit, v, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment);
+        return toBuilder().lr(v).build();
     }
 
-    public TrainOptions withSeed(long s) {
-        return new TrainOptions(epochs, batchSize, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, labelSmoothing, precision, dataFormat, s, bnMomentum, workers, augment);
+    public TrainOptions withSeed(long v) {
+        return toBuilder().seed(v).build();
     }
 
-    public TrainOptions withPrecision(Precision p) {
-        return new TrainOptions(epochs, batchSize, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, labelSmoothing, p, dataFormat, seed, bnMomentum, workers, augment);
+    public TrainOptions withPrecision(Precision v) {
+        return toBuilder().precision(v).build();
     }
 
-    public TrainOptions withWarmupEpochs(double w) {
-        return new TrainOptions(epochs, batchSize, limit, lr, w, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment);
+    public TrainOptions withWarmupEpochs(double v) {
+        return toBuilder().warmupEpochs(v).build();
     }
 
-    public TrainOptions withLabelSmoothing(double ls) {
-        return new TrainOptions(epochs, batchSize, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, ls, precision, dataFormat, seed, bnMomentum, workers, augment);
+    public TrainOptions withLabelSmoothing(double v) {
+        return toBuilder().labelSmoothing(v).build();
     }
 
-    public TrainOptions withAugment(boolean a) {
-        return new TrainOptions(epochs, batchSize, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, a);
+    public TrainOptions withAugment(boolean v) {
+        return toBuilder().augment(v).build();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Changes a few fields of existing options; {@link #build()} validates. */
+    public static final class Builder {
+        private int epochs;
+        private int batchSize;
+        private int limit;
+        private double lr;
+        private double warmupEpochs;
+        private String decay;
+        private double momentum;
+        private boolean nesterov;
+        private double weightDecay;
+        private boolean decayNormsAndBiases;
+        private double labelSmoothing;
+        private Precision precision;
+        private DataFormat dataFormat;
+        private long seed;
+        private double bnMomentum;
+        private int workers;
+        private boolean augment;
+
+        private Builder(TrainOptions o) {
+            epochs = o.epochs;
+            batchSize = o.batchSize;
+            limit = o.limit;
+            lr = o.lr;
+            warmupEpochs = o.warmupEpochs;
+            decay = o.decay;
+            momentum = o.momentum;
+            nesterov = o.nesterov;
+            weightDecay = o.weightDecay;
+            decayNormsAndBiases = o.decayNormsAndBiases;
+            labelSmoothing = o.labelSmoothing;
+            precision = o.precision;
+            dataFormat = o.dataFormat;
+            seed = o.seed;
+            bnMomentum = o.bnMomentum;
+            workers = o.workers;
+            augment = o.augment;
+        }
+
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder batchSize(int v) { batchSize = v; return this; }
+        public Builder limit(int v) { limit = v; return this; }
+        public Builder lr(double v) { lr = v; return this; }
+        public Builder warmupEpochs(double v) { warmupEpochs = v; return this; }
+        public Builder decay(String v) { decay = v; return this; }
+        public Builder momentum(double v) { momentum = v; return this; }
+        public Builder nesterov(boolean v) { nesterov = v; return this; }
+        public Builder weightDecay(double v) { weightDecay = v; return this; }
+        public Builder decayNormsAndBiases(boolean v) { decayNormsAndBiases = v; return this; }
+        public Builder labelSmoothing(double v) { labelSmoothing = v; return this; }
+        public Builder precision(Precision v) { precision = v; return this; }
+        public Builder dataFormat(DataFormat v) { dataFormat = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder bnMomentum(double v) { bnMomentum = v; return this; }
+        public Builder workers(int v) { workers = v; return this; }
+        public Builder augment(boolean v) { augment = v; return this; }
+
+        public TrainOptions build() {
+            return new TrainOptions(epochs, batchSize, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
+                    decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment);
+        }
     }
 
     /** The schedule for {@code stepsPerEpoch} steps per epoch. */
