@@ -56,6 +56,9 @@ public final class Engine {
             Loader.load(torch.class);
             int threads = threadsFromEnvironment();
             torch.set_num_threads(threads);
+            // Ctrl-C or SIGTERM mid-step: let running operations reach a Scope boundary before exit runs
+            // libtorch's static destructors under them (see Scope).
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> Scope.drainForShutdown(10_000), "resnet4j-drain"));
             started = true;
         }
     }

@@ -122,6 +122,9 @@ public final class Trainer {
                     + " epochs (raise --epochs to train longer)");
         }
         String optionsJson = json(options);
+        Thread interrupted = new Thread(() -> log.printf("%nresnet4j: interrupted; the last good checkpoint is in %s "
+                + "(continue with --resume)%n", out.resolve(Checkpoint.DIR)));
+        Runtime.getRuntime().addShutdownHook(interrupted);
         EvalResult validation = null;
         double lastRate = 0;
         long started = System.nanoTime();
@@ -148,6 +151,7 @@ public final class Trainer {
                         trainLoader.skippedCount(), trainLoader.skipMessages().get(0));
             }
         }
+        Runtime.getRuntime().removeShutdownHook(interrupted);
         model.train(false);
         ModelDirectory.save(out, model, config);
         return new Result(out, options.epochs(), validation, lastRate, (System.nanoTime() - started) / 1e9);
