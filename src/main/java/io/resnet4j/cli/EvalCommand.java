@@ -49,6 +49,9 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Flags.atLeast("--batch-size", batchSize, 1);
+        Flags.atLeast("--limit", limit, 1);
+        Precision prec = Flags.precision(precision);
         ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
         ModelConfig cfg = loaded.config();
         Dataset test = DataSources.open(data).test();
@@ -65,8 +68,14 @@ final class EvalCommand implements Callable<Integer> {
         BatchLoader.Config lc = BatchLoader.Config.evaluation(batchSize, cfg.architecture().inChannels(),
                 cfg.minAspectDim(), cfg.resizeDim(), new Normalization(cfg.mean(), cfg.std())).withSkipUnreadable(true);
         EvalResult r;
+        int skipped;
         try (BatchLoader loader = new BatchLoader(test, lc)) {
-            r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), Precision.parse(precision), json ? null : "eval");
+            r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), prec, json ? null : "eval");
+            skipped = loader.skippedExamples().length;
+            if (skipped > 0) {
+                System.err.printf("resnet4j: skipped %d unreadable test image%s (first: %s)%n", skipped,
+                        skipped == 1 ? "" : "s", loader.skipMessages().get(0));
+            }
         }
         Path png = confusionPng != null ? confusionPng : modelDir.resolve("confusion.png");
         Plots.confusionMatrix(r.confusion(), cfg.labels(), png);
@@ -76,6 +85,7 @@ final class EvalCommand implements Callable<Integer> {
             o.put("top5", r.top5());
             o.put("loss", r.loss());
             o.put("examples", r.examples());
+            o.put("skipped", skipped);
             ObjectNode per = o.putObject("per_class");
             r.perClass().forEach(per::put);
             ArrayNode conf = o.putArray("confusion");

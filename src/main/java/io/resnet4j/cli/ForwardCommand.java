@@ -64,8 +64,8 @@ final class ForwardCommand implements Callable<Integer> {
             case "train" -> true;
             default -> throw new Main.UsageException("--mode must be eval or train, got '" + mode + "'");
         };
-        DataFormat format = DataFormat.parse(dataFormat);
-        Precision prec = Precision.parse(precision);
+        DataFormat format = Flags.dataFormat(dataFormat);
+        Precision prec = Flags.precision(precision);
         float[] x;
         long[] shape;
         try (SafeTensorsFile f = SafeTensorsFile.open(input)) {

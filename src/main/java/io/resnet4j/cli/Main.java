@@ -19,7 +19,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required (see --help)");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required");
     }
 
     public static void main(String[] args) {
@@ -48,6 +48,9 @@ public final class Main implements Runnable {
                     || parsed.subcommands().stream().anyMatch(p -> p.hasMatchedOption("--verbose"));
             if (ex instanceof ResNet4jException) {
                 err.println("error: " + oneLine(ex.getMessage()));
+            } else if (nativeAllocationFailure(ex) != null) {
+                err.println("error: out of memory: libtorch could not allocate " + nativeAllocationFailure(ex)
+                        + " (use a smaller model, batch or input size)");
             } else {
                 err.println("error: internal error: " + oneLine(String.valueOf(ex)) + " (rerun with --verbose)");
             }
@@ -58,6 +61,16 @@ public final class Main implements Runnable {
             return ex instanceof UsageException ? 2 : 1;
         });
         return cli.execute(args);
+    }
+
+    /** "N bytes" when {@code ex} is libtorch failing to allocate memory, else null. */
+    static String nativeAllocationFailure(Throwable ex) {
+        String m = ex instanceof RuntimeException ? String.valueOf(ex.getMessage()) : "";
+        if (!m.contains("can't allocate memory")) {
+            return null;
+        }
+        java.util.regex.Matcher bytes = java.util.regex.Pattern.compile("allocate (\\d+) bytes").matcher(m);
+        return bytes.find() ? bytes.group(1) + " bytes" : "memory";
     }
 
     static String oneLine(String s) {

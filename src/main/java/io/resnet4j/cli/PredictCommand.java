@@ -38,7 +38,8 @@ final class PredictCommand implements Callable<Integer> {
         if (top < 1) {
             throw new Main.UsageException("--top must be at least 1, got " + top);
         }
-        Predictor p = new Predictor(ModelDirectory.load(modelDir), Precision.parse(precision), 16);
+        Precision prec = Flags.precision(precision);
+        Predictor p = new Predictor(ModelDirectory.load(modelDir), prec, 16);
         List<Predictor.Prediction> preds = p.predict(files, top);
         if (json) {
             ObjectNode o = Json.object();

@@ -41,6 +41,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        training.check();
+        Flags.atLeast("--min-aspect-dim", minAspectDim, 1);
+        Flags.atLeast("--resize-dim", resizeDim, 1);
+        if (minAspectDim != null && resizeDim != null && minAspectDim < resizeDim) {
+            throw new Main.UsageException("--min-aspect-dim must be at least --resize-dim, got " + minAspectDim
+                    + " < " + resizeDim);
+        }
         DataSplits splits = DataSources.open(data);
         Architecture arch = archOptions.resolve(splits.train().channels());
         if (archOptions.classes == null) {

@@ -1,7 +1,7 @@
 package io.resnet4j.cli;
 
-import io.resnet4j.engine.DataFormat;
-import io.resnet4j.engine.Precision;
+import io.resnet4j.ResNet4jException;
+import io.resnet4j.train.LearningRateSchedule;
 import io.resnet4j.train.TrainOptions;
 import picocli.CommandLine.Option;
 
@@ -60,6 +60,7 @@ final class TrainingOptions {
     boolean noAugment;
 
     TrainOptions resolve(TrainOptions base) {
+        check();
         TrainOptions.Builder b = base.toBuilder();
         if (epochs != null) {
             b.epochs(epochs);
@@ -95,10 +96,10 @@ final class TrainingOptions {
             b.labelSmoothing(labelSmoothing);
         }
         if (precision != null) {
-            b.precision(Precision.parse(precision));
+            b.precision(Flags.precision(precision));
         }
         if (dataFormat != null) {
-            b.dataFormat(DataFormat.parse(dataFormat));
+            b.dataFormat(Flags.dataFormat(dataFormat));
         }
         if (seed != null) {
             b.seed(seed);
@@ -113,5 +114,26 @@ final class TrainingOptions {
             b.augment(false);
         }
         return b.build();
+    }
+
+    /** Every flag given is in its range (a usage error naming the flag otherwise). */
+    void check() {
+        Flags.atLeast("--epochs", epochs, 1);
+        Flags.atLeast("--batch-size", batchSize, 1);
+        Flags.atLeast("--limit", limit, 1);
+        Flags.positive("--lr", lr);
+        Flags.nonNegative("--warmup", warmup);
+        Flags.fraction("--momentum", momentum, false);
+        Flags.nonNegative("--weight-decay", weightDecay);
+        Flags.fraction("--label-smoothing", labelSmoothing, false);
+        Flags.fraction("--bn-momentum", bnMomentum, true);
+        Flags.between("--workers", workers, 1, 256);
+        if (schedule != null) {
+            try {
+                LearningRateSchedule.builder().decay(schedule); // the form; the values are checked with the run's
+            } catch (ResNet4jException e) {
+                throw new Main.UsageException("--schedule: " + e.getMessage());
+            }
+        }
     }
 }

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * sorted by class, then path. Only the paths are read when the folder is opened; each image is
  * decoded by {@link ImageDecoder} when {@link #image(int)} asks for it.
  *
- * <p>A file that turns out to be unreadable throws {@link UnreadableImageException} from
+ * <p>A file that turns out to be unreadable (a dangling symbolic link included) throws
+ * {@link UnreadableImageException} from
  * {@link #image(int)}; {@link BatchLoader} counts and skips such examples. A class directory
  * without any image file is an error when the folder is opened.
  */
@@ -107,7 +108,7 @@ public final class ImageFolder implements Dataset {
                     .sorted()
                     .toList();
         } catch (IOException | UncheckedIOException e) {
-            throw new ResNet4jException("cannot list image folder directory " + splitDir + ": " + e.getMessage() + ".", e);
+            throw new ResNet4jException("cannot list image folder directory " + splitDir + ": " + reason(e) + ".", e);
         }
         if (names.isEmpty()) {
             throw new ResNet4jException("image folder directory " + splitDir
@@ -138,10 +139,13 @@ public final class ImageFolder implements Dataset {
             }
             List<Path> found;
             try (Stream<Path> s = Files.walk(classDir, FileVisitOption.FOLLOW_LINKS)) {
-                found = s.filter(ImageFolder::isImageName).filter(Files::isRegularFile).sorted().toList();
+                // Dangling links stay in the list: the loader then reports them as unreadable instead of the
+                // example silently vanishing.
+                found = s.filter(ImageFolder::isImageName).filter(p -> Files.isRegularFile(p) || !Files.exists(p))
+                        .sorted().toList();
             } catch (IOException | UncheckedIOException e) {
                 throw new ResNet4jException("cannot list image folder class directory " + classDir + ": "
-                        + e.getMessage() + ".", e);
+                        + reason(e) + ".", e);
             }
             if (found.isEmpty()) {
                 throw new ResNet4jException("image folder class directory " + classDir
@@ -154,6 +158,11 @@ public final class ImageFolder implements Dataset {
         }
         return new ImageFolder(splitDir, List.copyOf(classes), files.toArray(Path[]::new),
                 labels.stream().mapToInt(Integer::intValue).toArray(), decoder, channels);
+    }
+
+    private static String reason(Exception e) {
+        Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
+        return cause instanceof IOException ioe ? io.resnet4j.io.AtomicFiles.describe(ioe) : String.valueOf(e.getMessage());
     }
 
     private static boolean isImageName(Path p) {

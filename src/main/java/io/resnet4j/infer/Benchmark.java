@@ -1,5 +1,6 @@
 package io.resnet4j.infer;
 
+import io.resnet4j.ResNet4jException;
 import io.resnet4j.engine.Autocast;
 import io.resnet4j.engine.DataFormat;
 import io.resnet4j.engine.Engine;
@@ -38,6 +39,12 @@ public final class Benchmark {
 
     public static Result run(Architecture arch, Mode mode, Runtime runtime, int batch, Precision precision, int height,
             int width, double seconds, int warmup) {
+        long values = (long) batch * arch.inChannels() * height * width;
+        if (values > Integer.MAX_VALUE - 8) {
+            throw new ResNet4jException("--batch " + batch + " of " + arch.inChannels() + "x" + height + "x" + width
+                    + " images is " + values + " input values, more than one Java array holds; use a smaller --batch "
+                    + "or --input");
+        }
         Engine.init();
         Engine.seed(0);
         ResNet model = ResNet.build(arch);
@@ -45,7 +52,7 @@ public final class Benchmark {
         Sgd sgd = mode == Mode.TRAIN ? new Sgd(model, 0.9, true, 1e-4, false) : null;
         TorchScriptModel compiled = mode == Mode.INFER && runtime == Runtime.TORCHSCRIPT
                 ? TorchScriptModel.compile(model, true, precision) : null;
-        float[] x = new float[batch * arch.inChannels() * height * width];
+        float[] x = new float[(int) values];
         Random r = new Random(1);
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) r.nextGaussian();
@@ -62,15 +69,20 @@ public final class Benchmark {
         int n = 0;
         long start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
-        while ((System.nanoTime() < deadline || n < 3) && n < times.length) {
+        // No cap on the iterations: long soaks run for their whole duration; the latency median is of the first
+        // 100 000 steps.
+        while (System.nanoTime() < deadline || n < 3) {
             long t0 = System.nanoTime();
             step(model, compiled, sgd, x, shape, labels, precision);
-            times[n++] = System.nanoTime() - t0;
+            if (n < times.length) {
+                times[n] = System.nanoTime() - t0;
+            }
+            n++;
         }
-        long[] sorted = Arrays.copyOf(times, n);
+        long[] sorted = Arrays.copyOf(times, Math.min(n, times.length));
         Arrays.sort(sorted);
         // The peers' rule (shared/peer): images/s = batch / median batch time.
-        double ips = batch / (sorted[n / 2] / 1e9);
+        double ips = batch / (sorted[sorted.length / 2] / 1e9);
         long macs = ModelSummary.of(arch, height, width).macs();
         // A training step costs about three forward passes (forward, and backward for inputs and weights).
         double flopsPerImage = 2.0 * macs * (mode == Mode.TRAIN ? 3 : 1);
@@ -78,7 +90,8 @@ public final class Benchmark {
         double ceiling = Probe.gemmGflops(precision, 2048, Math.min(3.0, Math.max(1.0, seconds / 3)));
         return new Result(arch.name(), mode.name().toLowerCase(), compiled != null ? Runtime.TORCHSCRIPT : Runtime.EAGER,
                 batch, precision, arch.dataFormat(),
-                Engine.threads(), height, width, n, ips, sorted[n / 2] / 1e6, gflops, ceiling, gflops / ceiling);
+                Engine.threads(), height, width, n, ips, sorted[sorted.length / 2] / 1e6, gflops, ceiling,
+                gflops / ceiling);
     }
 
     private static void step(ResNet model, TorchScriptModel compiled, Sgd sgd, float[] x, long[] shape, int[] labels,

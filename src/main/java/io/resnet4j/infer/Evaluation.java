@@ -29,6 +29,9 @@ public final class Evaluation {
                 var it = loader.iterator(0)) {
             while (it.hasNext()) {
                 Batch b = it.next();
+                if (b.size() == 0) {
+                    continue; // every image of the batch was unreadable (the loader counted them)
+                }
                 float[] logits;
                 try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(precision)) {
                     logits = Tensors.toFloats(model.forward(Tensors.fromFloats(b.data(), b.shape())));

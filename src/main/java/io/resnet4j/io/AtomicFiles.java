@@ -106,7 +106,9 @@ public final class AtomicFiles {
             renamed = true;
             syncDirectory(dir);
         } catch (IOException e) {
-            throw new ResNet4jException("could not write " + target + ": " + describe(e), e);
+            String reason = Files.isDirectory(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? "it is a directory"
+                    : describe(e);
+            throw new ResNet4jException("could not write " + target + ": " + reason, e);
         } finally {
             if (!renamed && tmp != null) {
                 try {
@@ -139,6 +141,41 @@ public final class AtomicFiles {
     public static void writeBytes(Path target, byte[] content) {
         Objects.requireNonNull(content, "content");
         writeChannel(target, channel -> writeFully(channel, ByteBuffer.wrap(content)));
+    }
+
+    /**
+     * The names of the temporary files an interrupted atomic write leaves behind: this class's {@code
+     * .NAME.<hex>.tmp}, and the {@code .NAME.<UUID>.tmp} of the plot and metrics writers.
+     */
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile(
+            "\\..+\\.([0-9a-f]{1,16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\.tmp");
+
+    /**
+     * Deletes the temporary files that writes interrupted by a killed process or a power loss left in {@code dir}
+     * (not in its subdirectories). Only for a directory no other process is writing into at the same time: a
+     * temporary file being written is indistinguishable from a stale one.
+     *
+     * @return how many were deleted (0 when {@code dir} does not exist)
+     * @throws ResNet4jException if the directory cannot be listed or a stale file cannot be deleted
+     */
+    public static int removeStaleTemporaries(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int removed = 0;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                if (TEMPORARY.matcher(p.getFileName().toString()).matches()
+                        && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                    removed++;
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ResNet4jException("cannot remove stale temporary files in " + dir + ": "
+                    + (e instanceof IOException io ? describe(io) : e.getMessage()), e);
+        }
+        return removed;
     }
 
     /** Writes all remaining bytes of {@code buffer} at the channel's position. */
@@ -186,13 +223,25 @@ public final class AtomicFiles {
         }
     }
 
-    /** A one-line reason for an I/O error. */
-    static String describe(IOException e) {
+    /** A one-line reason for an I/O error, for messages of the form "could not do X: REASON". */
+    public static String describe(IOException e) {
         if (e instanceof NoSuchFileException n) {
             return "no such file or directory: " + n.getFile();
         }
         if (e instanceof AccessDeniedException a) {
             return "permission denied: " + a.getFile();
+        }
+        if (e instanceof FileAlreadyExistsException x) {
+            return "already exists: " + x.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemLoopException l) {
+            return "a symbolic link loops back to a directory above it: " + l.getFile();
+        }
+        if (e instanceof java.nio.file.NotDirectoryException n) {
+            return "not a directory: " + n.getFile();
+        }
+        if (e instanceof java.nio.file.DirectoryNotEmptyException d) {
+            return "directory not empty: " + d.getFile();
         }
         if (e instanceof FileSystemException f && f.getReason() != null) {
             return WeightsFormatException.clean(f.getReason() + (f.getFile() != null ? " (" + f.getFile() + ")" : ""), 300);

@@ -63,8 +63,8 @@ public record Architecture(
         IMAGENET_DEPTHS.put(200, List.of(3, 24, 36, 3));
     }
 
-    private static final Pattern IMAGENET_NAME = Pattern.compile("resnet(\\d+)(-v2)?");
-    private static final Pattern CIFAR_NAME = Pattern.compile("cifar-resnet(\\d+)(-v2)?");
+    private static final Pattern IMAGENET_NAME = Pattern.compile("resnet(\\d{1,9})(-v2)?");
+    private static final Pattern CIFAR_NAME = Pattern.compile("cifar-resnet(\\d{1,9})(-v2)?");
 
     public Architecture {
         if (version == null || block == null || stem == null || dataFormat == null) {

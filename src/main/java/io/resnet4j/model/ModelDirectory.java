@@ -51,12 +51,13 @@ public final class ModelDirectory {
     /** Loads the model in {@code dir}: config first, then weights checked against it. Evaluation mode. */
     public static Loaded load(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new ResNet4jException("model directory " + dir + " does not exist");
+            throw new ResNet4jException("model directory " + dir
+                    + (Files.exists(dir) ? " is not a directory" : " does not exist"));
         }
         ModelConfig config = readConfig(dir.resolve(CONFIG));
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
-            throw new ResNet4jException(weights + " is missing");
+            throw new ResNet4jException(weights + (Files.exists(weights) ? " is not a file" : " is missing"));
         }
         return new Loaded(ResNet.load(config.architecture(), weights), config);
     }
@@ -69,6 +70,9 @@ public final class ModelDirectory {
         } catch (NoSuchFileException e) {
             throw new ResNet4jException(file + " is missing");
         } catch (IOException e) {
+            if (Files.isDirectory(file)) {
+                throw new ResNet4jException(file + " is a directory, not a file");
+            }
             throw new ResNet4jException(file + " is not valid JSON: " + firstLine(e.getMessage()));
         }
         try {

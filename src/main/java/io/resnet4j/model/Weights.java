@@ -75,6 +75,7 @@ public final class Weights {
         append(msg, "missing", missing);
         append(msg, "unexpected", unexpected);
         append(msg, "mis-shaped", misShaped);
+        msg.setLength(msg.length() - 1); // the last ';'
         throw new ResNet4jException(msg.toString());
     }
 

@@ -4,6 +4,7 @@ import io.resnet4j.ResNet4jException;
 import io.resnet4j.engine.NoGrad;
 import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.io.SafeTensorsFile;
 import io.resnet4j.io.SafeTensorsWriter;
 import io.resnet4j.io.TensorData;
@@ -29,7 +30,8 @@ import org.bytedeco.pytorch.Tensor;
  * {@code checkpoints/epoch-NNNN.safetensors}: the model's tensors ({@code model.<name>}), the SGD momentum
  * buffers ({@code momentum.<name>}), and in the metadata the completed epoch, the global step, the model config
  * and the training options. Data order and augmentation are functions of (seed, epoch), so nothing else is
- * needed. Each file is written atomically; the two newest are kept.
+ * needed. Each file is written atomically; the two newest are kept, and once epoch N is written, checkpoints of
+ * later epochs (an earlier run's in the same folder, or unusable ones that --resume skipped) are removed.
  */
 public record Checkpoint(Path file, int epoch, long step, ModelConfig config, String options) {
     static final String DIR = "checkpoints";
@@ -42,7 +44,7 @@ public record Checkpoint(Path file, int epoch, long step, ModelConfig config, St
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new ResNet4jException("cannot create " + dir + ": " + e.getMessage(), e);
+            throw new ResNet4jException("cannot create " + dir + ": " + AtomicFiles.describe(e), e);
         }
         Map<String, TensorData> tensors = new LinkedHashMap<>();
         Weights.stateDict(model).forEach((k, v) -> tensors.put("model." + k, v));
@@ -57,7 +59,7 @@ public record Checkpoint(Path file, int epoch, long step, ModelConfig config, St
         meta.put("options", options);
         Path file = dir.resolve(String.format("epoch-%04d.safetensors", epoch));
         SafeTensorsWriter.write(file, tensors, meta);
-        prune(dir);
+        prune(dir, epoch);
         return new Checkpoint(file, epoch, step, config, options);
     }
 
@@ -111,15 +113,47 @@ public record Checkpoint(Path file, int epoch, long step, ModelConfig config, St
         }
         try (Stream<Path> s = Files.list(dir)) {
             List<Path> files = new ArrayList<>(s.filter(p -> p.getFileName().toString().matches("epoch-\\d+\\.safetensors"))
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList());
+                    .sorted(Comparator.comparingInt(Checkpoint::epochOf).reversed()).toList());
             return files;
         } catch (IOException e) {
             throw new ResNet4jException("cannot list " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private static void prune(Path dir) {
-        List<Path> files = list(dir);
+    /**
+     * Deletes the checkpoints of epochs after {@code epoch}: once a run has written {@code epoch}, later ones are
+     * of an earlier run in this folder, or unusable ones that --resume skipped. They would shadow the new ones.
+     *
+     * @return how many were deleted
+     */
+    static int removeAfter(Path runDir, int epoch) {
+        int removed = 0;
+        for (Path f : list(runDir.resolve(DIR))) {
+            if (epochOf(f) > epoch) {
+                try {
+                    Files.deleteIfExists(f);
+                    removed++;
+                } catch (IOException e) {
+                    throw new ResNet4jException("cannot delete the stale checkpoint " + f + ": "
+                            + AtomicFiles.describe(e), e);
+                }
+            }
+        }
+        return removed;
+    }
+
+    private static int epochOf(Path f) {
+        String n = f.getFileName().toString();
+        try {
+            return Integer.parseInt(n.substring("epoch-".length(), n.length() - ".safetensors".length()));
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE; // more digits than an int: not one of ours, and never the one to keep
+        }
+    }
+
+    /** Keeps the {@value #KEEP} newest checkpoints up to {@code epoch} (later ones are {@link #removeAfter}'s). */
+    private static void prune(Path dir, int epoch) {
+        List<Path> files = list(dir).stream().filter(f -> epochOf(f) <= epoch).toList();
         for (int i = KEEP; i < files.size(); i++) {
             try {
                 Files.deleteIfExists(files.get(i));

@@ -1,6 +1,7 @@
 package io.resnet4j.train;
 
 import io.resnet4j.ResNet4jException;
+import io.resnet4j.io.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -85,7 +86,7 @@ public final class MetricsLog {
                 }
             }
         } catch (IOException e) {
-            throw new ResNet4jException("Cannot open metrics log " + file + ": " + e.getMessage() + ".", e);
+            throw new ResNet4jException("Cannot open metrics log " + file + ": " + AtomicFiles.describe(e) + ".", e);
         }
         return new MetricsLog(file);
     }
@@ -109,7 +110,7 @@ public final class MetricsLog {
             }
             ch.force(true);
         } catch (IOException e) {
-            throw new ResNet4jException("Cannot write to metrics log " + file + ": " + e.getMessage() + ".", e);
+            throw new ResNet4jException("Cannot write to metrics log " + file + ": " + AtomicFiles.describe(e) + ".", e);
         }
     }
 
@@ -130,7 +131,7 @@ public final class MetricsLog {
         try {
             writeAtomically(file, content);
         } catch (IOException e) {
-            throw new ResNet4jException("Cannot rewrite metrics log " + file + ": " + e.getMessage() + ".", e);
+            throw new ResNet4jException("Cannot rewrite metrics log " + file + ": " + AtomicFiles.describe(e) + ".", e);
         }
     }
 
@@ -148,7 +149,7 @@ public final class MetricsLog {
         } catch (NoSuchFileException e) {
             throw new ResNet4jException("Metrics log " + csv + " does not exist.", e);
         } catch (IOException e) {
-            throw new ResNet4jException("Cannot read metrics log " + csv + ": " + e.getMessage() + ".", e);
+            throw new ResNet4jException("Cannot read metrics log " + csv + ": " + AtomicFiles.describe(e) + ".", e);
         }
         return parse(csv, text).rows();
     }

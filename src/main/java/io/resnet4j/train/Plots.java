@@ -245,7 +245,8 @@ public final class Plots {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException | RuntimeException e) {
-            throw new ResNet4jException("Cannot write plot " + target + ": " + e.getMessage() + ".", e);
+            throw new ResNet4jException("Cannot write plot " + target + ": "
+                    + (e instanceof IOException ioe ? io.resnet4j.io.AtomicFiles.describe(ioe) : e.getMessage()) + ".", e);
         } finally {
             if (tmp != null) {
                 try {

@@ -14,12 +14,15 @@ import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
 import io.resnet4j.infer.EvalResult;
 import io.resnet4j.infer.Evaluation;
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.model.Architecture;
 import io.resnet4j.model.ModelConfig;
 import io.resnet4j.model.ModelDirectory;
 import io.resnet4j.model.ResNet;
 import io.resnet4j.train.MetricsLog.MetricsRow;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +100,22 @@ public final class Trainer {
                 .withSkipUnreadable(true);
         int startEpoch = 0;
         long step = 0;
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new ResNet4jException("the run folder " + out + " is a file, not a directory");
+        }
+        try {
+            Files.createDirectories(out);
+        } catch (IOException e) {
+            throw new ResNet4jException("cannot create the run folder " + out + ": " + AtomicFiles.describe(e), e);
+        }
+        // A run killed in the middle of a write leaves its temporary file behind; this folder is ours.
+        for (Path dir : List.of(out, out.resolve(Checkpoint.DIR))) {
+            int stale = AtomicFiles.removeStaleTemporaries(dir);
+            if (stale > 0) {
+                log.printf("resnet4j: removed %d temporary file%s left in %s by an interrupted write%n", stale,
+                        stale == 1 ? "" : "s", dir);
+            }
+        }
         MetricsLog metrics = MetricsLog.open(out);
         if (resume) {
             List<String> problems = new ArrayList<>();
@@ -111,13 +130,12 @@ public final class Trainer {
                 c.restore(model, sgd);
                 startEpoch = c.epoch();
                 step = c.step();
-                metrics.retainUpTo(startEpoch);
                 log.printf("resnet4j: resuming after epoch %d (step %d) from %s%n", startEpoch, step, c.file());
             } else {
                 log.println("resnet4j: no checkpoint in " + out + "; starting from scratch");
             }
         }
-        if (startEpoch >= options.epochs()) {
+        if (startEpoch > options.epochs()) {
             throw new ResNet4jException("the checkpoint already completed " + startEpoch + " of " + options.epochs()
                     + " epochs (raise --epochs to train longer)");
         }
@@ -138,23 +156,46 @@ public final class Trainer {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 lastRate = stats.images / seconds;
                 validation = Evaluation.evaluate(model, evalLoader, data.classes(), options.precision(), null);
+                if (epoch == startEpoch) {
+                    // Rows after the checkpoint (or, starting afresh, all rows) are of epochs being redone, or of
+                    // an earlier run in this folder. Dropped only now, so a run killed before here loses nothing.
+                    metrics.retainUpTo(startEpoch);
+                }
                 metrics.append(new MetricsRow(epoch + 1, step, stats.loss(), stats.accuracy(), validation.loss(),
                         validation.top1(), validation.top5(), schedule.at(Math.max(0, step - 1)), lastRate, seconds));
                 Plots.trainingCurves(metrics.rows(), out);
                 Checkpoint.write(out, model, sgd, epoch + 1, step, config, optionsJson);
+                int later = Checkpoint.removeAfter(out, epoch + 1);
+                if (later > 0) {
+                    log.printf("resnet4j: removed %d checkpoint%s after epoch %d, of an earlier or abandoned run%n",
+                            later, later == 1 ? "" : "s", epoch + 1);
+                }
                 log.printf("epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%  "
                         + "%.0f img/s  %.0f s%n", epoch + 1, options.epochs(), stats.loss(), 100 * stats.accuracy(),
                         validation.loss(), 100 * validation.top1(), 100 * validation.top5(), lastRate, seconds);
             }
-            if (trainLoader.skippedCount() > 0) {
-                log.printf("resnet4j: skipped %d unreadable training images (first: %s)%n",
-                        trainLoader.skippedCount(), trainLoader.skipMessages().get(0));
+            if (validation == null) {
+                // Killed after the last checkpoint but before the model was saved: nothing is left to train.
+                log.printf("resnet4j: the checkpoint completed all %d epochs (raise --epochs to train longer); "
+                        + "saving its model%n", startEpoch);
+                validation = Evaluation.evaluate(model, evalLoader, data.classes(), options.precision(), null);
             }
+            reportSkipped("training", trainLoader);
+            reportSkipped("validation", evalLoader);
         }
         Runtime.getRuntime().removeShutdownHook(interrupted);
         model.train(false);
         ModelDirectory.save(out, model, config);
         return new Result(out, options.epochs(), validation, lastRate, (System.nanoTime() - started) / 1e9);
+    }
+
+    /** Says how many distinct images of a split could not be read (each is skipped in every epoch). */
+    private void reportSkipped(String split, BatchLoader loader) {
+        int distinct = loader.skippedExamples().length;
+        if (distinct > 0) {
+            log.printf("resnet4j: skipped %d unreadable %s image%s (first: %s)%n", distinct, split,
+                    distinct == 1 ? "" : "s", loader.skipMessages().get(0));
+        }
     }
 
     /**
@@ -178,6 +219,9 @@ public final class Trainer {
                     t0 = System.nanoTime();
                 }
                 Batch b = it.next();
+                if (b.size() == 0) {
+                    continue;
+                }
                 try (Scope s = Scope.open()) {
                     Tensor logits;
                     try (Autocast ac = Autocast.begin(options.precision())) {
@@ -218,6 +262,9 @@ public final class Trainer {
                 var it = loader.iterator(epoch)) {
             while (it.hasNext()) {
                 Batch b = it.next();
+                if (b.size() == 0) {
+                    continue; // every image of the batch was unreadable (counted and reported by the loader)
+                }
                 double lr = schedule.at(step);
                 float loss;
                 long hits;
