@@ -39,8 +39,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed batches first.")
     int warmup;
 
-    @Option(names = "--runtime", defaultValue = "torchscript", paramLabel = "eager|torchscript",
-            description = "Inference runtime: a frozen, optimised TorchScript graph (default) or op-by-op eager.")
+    @Option(names = "--runtime", defaultValue = "torchscript", paramLabel = "eager|torchscript|onnxruntime",
+            description = "Inference runtime: a frozen, optimised TorchScript graph (default), op-by-op eager, or "
+                    + "ONNX Runtime on resnet4j's ONNX export (fp32).")
     String runtime;
 
     @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (default: all cores).")
@@ -69,7 +70,9 @@ final class BenchCommand implements Callable<Integer> {
         Benchmark.Runtime rt = switch (runtime) {
             case "eager" -> Benchmark.Runtime.EAGER;
             case "torchscript" -> Benchmark.Runtime.TORCHSCRIPT;
-            default -> throw new Main.UsageException("--runtime must be eager or torchscript, got '" + runtime + "'");
+            case "onnxruntime" -> Benchmark.Runtime.ONNXRUNTIME;
+            default -> throw new Main.UsageException(
+                    "--runtime must be eager, torchscript or onnxruntime, got '" + runtime + "'");
         };
         Benchmark.Result r = Benchmark.run(arch, m, rt, batch, prec, hw[0], hw[1], seconds,
                 warmup);

@@ -33,7 +33,7 @@ public final class Benchmark {
     public enum Mode { INFER, TRAIN }
 
     /** How inference runs: op by op through {@link ResNet}, or as a frozen, optimised {@link TorchScriptModel}. */
-    public enum Runtime { EAGER, TORCHSCRIPT }
+    public enum Runtime { EAGER, TORCHSCRIPT, ONNXRUNTIME }
 
     private Benchmark() {}
 
@@ -52,6 +52,11 @@ public final class Benchmark {
         Sgd sgd = mode == Mode.TRAIN ? new Sgd(model, 0.9, true, 1e-4, false) : null;
         TorchScriptModel compiled = mode == Mode.INFER && runtime == Runtime.TORCHSCRIPT
                 ? TorchScriptModel.compile(model, true, precision) : null;
+        if (mode == Mode.INFER && runtime == Runtime.ONNXRUNTIME && precision != Precision.FP32) {
+            throw new io.resnet4j.ResNet4jException("the onnxruntime runtime runs fp32 only");
+        }
+        OnnxRuntimeModel ort = mode == Mode.INFER && runtime == Runtime.ONNXRUNTIME ? OnnxRuntimeModel.create(model)
+                : null;
         float[] x = new float[(int) values];
         Random r = new Random(1);
         for (int i = 0; i < x.length; i++) {
@@ -63,7 +68,7 @@ public final class Benchmark {
         }
         long[] shape = {batch, arch.inChannels(), height, width};
         for (int i = 0; i < warmup; i++) {
-            step(model, compiled, sgd, x, shape, labels, precision);
+            step(model, compiled, ort, sgd, x, shape, labels, precision);
         }
         long[] times = new long[100_000];
         int n = 0;
@@ -73,7 +78,7 @@ public final class Benchmark {
         // 100 000 steps.
         while (System.nanoTime() < deadline || n < 3) {
             long t0 = System.nanoTime();
-            step(model, compiled, sgd, x, shape, labels, precision);
+            step(model, compiled, ort, sgd, x, shape, labels, precision);
             if (n < times.length) {
                 times[n] = System.nanoTime() - t0;
             }
@@ -88,14 +93,20 @@ public final class Benchmark {
         double flopsPerImage = 2.0 * macs * (mode == Mode.TRAIN ? 3 : 1);
         double gflops = ips * flopsPerImage / 1e9;
         double ceiling = Probe.gemmGflops(precision, 2048, Math.min(3.0, Math.max(1.0, seconds / 3)));
-        return new Result(arch.name(), mode.name().toLowerCase(), compiled != null ? Runtime.TORCHSCRIPT : Runtime.EAGER,
-                batch, precision, arch.dataFormat(),
-                Engine.threads(), height, width, n, ips, sorted[sorted.length / 2] / 1e6, gflops, ceiling,
-                gflops / ceiling);
+        if (ort != null) {
+            ort.close();
+        }
+        return new Result(arch.name(), mode.name().toLowerCase(), mode == Mode.TRAIN ? Runtime.EAGER : runtime,
+                batch, precision, arch.dataFormat(), Engine.threads(), height, width, n, ips,
+                sorted[sorted.length / 2] / 1e6, gflops, ceiling, gflops / ceiling);
     }
 
-    private static void step(ResNet model, TorchScriptModel compiled, Sgd sgd, float[] x, long[] shape, int[] labels,
-            Precision precision) {
+    private static void step(ResNet model, TorchScriptModel compiled, OnnxRuntimeModel ort, Sgd sgd, float[] x,
+            long[] shape, int[] labels, Precision precision) {
+        if (ort != null) {
+            ort.run(x, shape);
+            return;
+        }
         try (Scope s = Scope.open()) {
             Tensor input = Tensors.fromFloats(x, shape);
             if (compiled != null) {

@@ -134,7 +134,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String c : new String[] {"summary", "forward", "train", "eval", "predict", "bench", "demo"}) {
+        for (String c : new String[] {"summary", "forward", "train", "eval", "predict", "bench", "export", "demo"}) {
             Run r = run(c, "--help");
             assertEquals(0, r.code(), c);
             assertTrue(r.out().contains("Usage: resnet4j " + c), r.out());
