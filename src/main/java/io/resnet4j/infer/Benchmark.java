@@ -4,7 +4,6 @@ import io.resnet4j.ResNet4jException;
 import io.resnet4j.engine.Autocast;
 import io.resnet4j.engine.DataFormat;
 import io.resnet4j.engine.Engine;
-import io.resnet4j.engine.Layers;
 import io.resnet4j.engine.NoGrad;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.engine.Probe;
@@ -14,10 +13,10 @@ import io.resnet4j.model.Architecture;
 import io.resnet4j.model.ModelSummary;
 import io.resnet4j.model.ResNet;
 import io.resnet4j.train.Sgd;
+import io.resnet4j.train.TrainingStep;
 import java.util.Arrays;
 import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * Speed of a model on this machine: inference (no autograd, eval mode) or a full training step (forward, backward,
@@ -121,13 +120,7 @@ public final class Benchmark {
                 }
                 return;
             }
-            Tensor logits;
-            try (Autocast ac = Autocast.begin(precision)) {
-                logits = model.forward(input);
-            }
-            Tensor loss = Layers.crossEntropy(logits.to(torch.ScalarType.Float), Tensors.fromInts(labels), 0.0);
-            sgd.zeroGrad(model);
-            loss.backward();
+            TrainingStep.forwardBackward(model, sgd, x, shape, labels, precision, 0.0);
             sgd.step(0.01);
         }
     }
