@@ -66,14 +66,15 @@ final class DemoCommand implements Callable<Integer> {
         DataSplits splits = DataSources.open(data);
         Architecture arch = Architecture.preset(archName).withInChannels(splits.train().channels())
                 .withClasses(splits.classes().size());
-        TrainOptions options = TrainOptions.defaults().withBatchSize(128).withLr(0.1)
+        // A short run: a quarter-epoch warmup (not the default full epoch) leaves more of the budget at a useful rate.
+        TrainOptions options = TrainOptions.defaults().withBatchSize(128).withLr(0.1).withWarmupEpochs(0.25)
                 .withPrecision(prec);
         if (limit != null) {
             options = options.withLimit(limit);
         }
         int trainSize = limit != null ? Math.min(limit, splits.train().size()) : splits.train().size();
         if (epochs == null) {
-            double rate = new Trainer(splits, arch, options, out, System.err).measureTrainingRate(12);
+            double rate = new Trainer(splits, arch, options, out, System.err).measureTrainingRate(25);
             // Per epoch: one training pass, plus validation at roughly three times the training rate.
             double epochSeconds = trainSize / rate + splits.test().size() / (3 * rate);
             epochs = (int) Math.max(1, Math.min(30, Math.floor(minutes * 60 * 0.95 / epochSeconds)));
