@@ -16,12 +16,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the command line in this JVM or in a child JVM, capturing what it prints. */
-final class Cli {
+public final class Cli {
     private Cli() {
     }
 
     /** What one run left behind. */
-    record Run(int code, String out, String err) {
+    public record Run(int code, String out, String err) {
         /** SPEC §5: the error is exactly one {@code error: …} line and there is no stack trace. */
         void assertOneErrorLine(int expectedCode) {
             assertOneErrorLine(expectedCode, "");
@@ -45,7 +45,7 @@ final class Cli {
     }
 
     /** Runs {@code Main.run(args)} in this JVM (what {@code ./resnet4j} does, minus System.exit). */
-    static synchronized Run run(String... args) {
+    public static synchronized Run run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
