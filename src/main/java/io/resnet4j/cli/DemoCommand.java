@@ -77,7 +77,9 @@ final class DemoCommand implements Callable<Integer> {
             double rate = new Trainer(splits, arch, options, out, System.err).measureTrainingRate(25);
             // Per epoch: one training pass, plus validation at roughly three times the training rate.
             double epochSeconds = trainSize / rate + splits.test().size() / (3 * rate);
-            epochs = (int) Math.max(1, Math.min(30, Math.floor(minutes * 60 * 0.95 / epochSeconds)));
+            // Nearest whole number of epochs to the budget ("about ten minutes"): calibration on a shared machine
+            // tends to see it slower than the run does.
+            epochs = (int) Math.max(1, Math.min(30, Math.round(minutes * 60 / epochSeconds)));
             System.err.printf("resnet4j demo: %s trains at %.0f images/s here; %d epochs fit in %.0f minutes%n",
                     arch.name(), rate, epochs, minutes);
         }
