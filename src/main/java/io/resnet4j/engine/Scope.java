@@ -39,11 +39,14 @@ public final class Scope implements AutoCloseable {
     }
 
     /**
-     * Keeps a native object alive past this scope; the garbage collector frees it once unreachable. (A scope
-     * counts references: closing it drops one from everything attached, so one more keeps the object.)
+     * Keeps a native object created inside the current thread's scope alive past it (the garbage collector frees it
+     * once unreachable). A scope counts references: closing it drops one from everything attached, so one more keeps
+     * the object. Outside any scope this does nothing.
      */
-    public <T extends org.bytedeco.javacpp.Pointer> T keep(T pointer) {
-        pointer.retainReference();
+    public static <T extends org.bytedeco.javacpp.Pointer> T outlive(T pointer) {
+        if (PointerScope.getInnerScope() != null) {
+            pointer.retainReference();
+        }
         return pointer;
     }
 

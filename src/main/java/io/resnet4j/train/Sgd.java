@@ -1,6 +1,7 @@
 package io.resnet4j.train;
 
 import io.resnet4j.engine.NoGrad;
+import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
 import io.resnet4j.model.ResNet;
 import java.util.LinkedHashMap;
@@ -55,8 +56,7 @@ public final class Sgd {
                 if (momentum != 0) {
                     Tensor buf = buffers.get(e.getKey());
                     if (buf == null) {
-                        buf = new Tensor(g.detach().clone());
-                        detachFromScope(buf);
+                        buf = Scope.outlive(new Tensor(g.detach().clone()));
                         buffers.put(e.getKey(), buf);
                     } else {
                         buf.mul_(new Scalar(momentum)).add_(g);
@@ -93,15 +93,8 @@ public final class Sgd {
             try (NoGrad ignored = NoGrad.begin()) {
                 buf.copy_(src);
             }
-            detachFromScope(buf);
+            Scope.outlive(buf);
             buffers.put(e.getKey(), buf);
-        }
-    }
-
-    /** A buffer created inside a step's Scope must survive it: one more reference than the scope will drop. */
-    private static void detachFromScope(Tensor t) {
-        if (org.bytedeco.javacpp.PointerScope.getInnerScope() != null) {
-            t.retainReference();
         }
     }
 }

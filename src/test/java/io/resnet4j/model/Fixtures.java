@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /** One reference case from shared/fixtures (copied to test resources): weights, input, expected outputs. */
-final class Fixtures {
-    static final List<String> CASES = List.of("dev_v1_basic", "dev_v1_bottleneck", "dev_v2_basic",
+public final class Fixtures {
+    public static final List<String> CASES = List.of("dev_v1_basic", "dev_v1_bottleneck", "dev_v2_basic",
             "dev_v2_bottleneck", "dev_v1_cifar20", "dev_v2_cifar20");
 
     final String name;
@@ -39,12 +39,35 @@ final class Fixtures {
         }
     }
 
-    static Fixtures load(String name) {
+    public static Fixtures load(String name) {
         return new Fixtures(name);
     }
 
-    static Path weightsPath(String name) {
+    public static Path weightsPath(String name) {
         return resource(name + ".safetensors");
+    }
+
+    /** The case names, for {@code @MethodSource("io.resnet4j.model.Fixtures#names")}. */
+    public static List<String> names() {
+        return CASES;
+    }
+
+    /** The NCHW input batch and its shape, and the eval-mode reference logits. */
+    public float[] input() {
+        return io.get("input");
+    }
+
+    public long[] inputShape() {
+        return ioShapes.get("input");
+    }
+
+    public float[] logitsEval() {
+        return io.get("logits_eval");
+    }
+
+    /** The case's model with its stored weights, in evaluation mode. */
+    public ResNet model() {
+        return ResNet.load(architecture(), weightsPath(name));
     }
 
     static Path resource(String file) {
@@ -56,7 +79,7 @@ final class Fixtures {
     }
 
     /** The architecture the metadata describes (independent of our preset table). */
-    Architecture architecture() {
+    public Architecture architecture() {
         try {
             List<Integer> blocks = new ArrayList<>();
             for (int b : new ObjectMapper().readValue(meta.get("blocks"), int[].class)) {
