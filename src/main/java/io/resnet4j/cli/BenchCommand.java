@@ -39,9 +39,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", paramLabel = "N", description = "Untimed batches first.")
     int warmup;
 
-    @Option(names = "--runtime", defaultValue = "torchscript", paramLabel = "eager|torchscript|onnxruntime",
-            description = "Inference runtime: a frozen, optimised TorchScript graph (default), op-by-op eager, or "
-                    + "ONNX Runtime on resnet4j's ONNX export (fp32).")
+    @Option(names = "--runtime", defaultValue = "onednn", paramLabel = "onednn|torchscript|onnxruntime|eager",
+            description = "Inference runtime: oneDNN fused convolutions (default), a frozen TorchScript graph, "
+                    + "ONNX Runtime on resnet4j's ONNX export (fp32), or op-by-op eager.")
     String runtime;
 
     @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (default: all cores).")
@@ -71,8 +71,9 @@ final class BenchCommand implements Callable<Integer> {
             case "eager" -> Benchmark.Runtime.EAGER;
             case "torchscript" -> Benchmark.Runtime.TORCHSCRIPT;
             case "onnxruntime" -> Benchmark.Runtime.ONNXRUNTIME;
+            case "onednn" -> Benchmark.Runtime.ONEDNN;
             default -> throw new Main.UsageException(
-                    "--runtime must be eager, torchscript or onnxruntime, got '" + runtime + "'");
+                    "--runtime must be onednn, torchscript, onnxruntime or eager, got '" + runtime + "'");
         };
         Benchmark.Result r = Benchmark.run(arch, m, rt, batch, prec, hw[0], hw[1], seconds,
                 warmup);

@@ -44,6 +44,14 @@ final class EvalCommand implements Callable<Integer> {
             description = "Where to draw the confusion matrix (default: DIR/confusion.png).")
     Path confusionPng;
 
+    @Option(names = "--flip-tta", description = "Test-time augmentation: average the logits of each image and its "
+            + "mirror image (two forward passes).")
+    boolean flipTta;
+
+    @Option(names = "--agreement-with", paramLabel = "fp32|bf16", description = "Also evaluate in this precision "
+            + "and report on how many examples the two agree on the top-1 class.")
+    String agreementWith;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -67,10 +75,16 @@ final class EvalCommand implements Callable<Integer> {
         }
         BatchLoader.Config lc = BatchLoader.Config.evaluation(batchSize, cfg.architecture().inChannels(),
                 cfg.minAspectDim(), cfg.resizeDim(), new Normalization(cfg.mean(), cfg.std())).withSkipUnreadable(true);
+        Precision other = agreementWith == null ? null : Flags.precision(agreementWith);
         EvalResult r;
+        EvalResult r2 = null;
         int skipped;
         try (BatchLoader loader = new BatchLoader(test, lc)) {
-            r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), prec, json ? null : "eval");
+            r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), prec, json ? null : "eval", flipTta);
+            if (other != null) {
+                r2 = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), other, json ? null : "eval " + agreementWith,
+                        flipTta);
+            }
             skipped = loader.skippedExamples().length;
             if (skipped > 0) {
                 System.err.printf("resnet4j: skipped %d unreadable test image%s (first: %s)%n", skipped,
@@ -96,6 +110,12 @@ final class EvalCommand implements Callable<Integer> {
                 }
             }
             o.put("confusion_png", png.toString());
+            if (r2 != null) {
+                ObjectNode ag = o.putObject("agreement");
+                ag.put("precision", other.cliName());
+                ag.put("top1", r2.top1());
+                ag.put("top1_agreement", r.agreement(r2));
+            }
             Json.print(o);
         } else {
             System.out.printf("%d examples: top-1 %.2f%%, top-5 %.2f%%, loss %.4f%n", r.examples(), 100 * r.top1(),
@@ -104,6 +124,10 @@ final class EvalCommand implements Callable<Integer> {
                 System.out.printf("  %-20s %6.2f%%%n", e.getKey(), 100 * e.getValue());
             }
             System.out.println("confusion matrix: " + png);
+            if (r2 != null) {
+                System.out.printf("%s: top-1 %.2f%%; same top-1 class as %s on %.2f%% of the examples%n",
+                        other.cliName(), 100 * r2.top1(), prec.cliName(), 100 * r.agreement(r2));
+            }
         }
         return 0;
     }

@@ -56,6 +56,10 @@ final class TrainingOptions {
     @Option(names = "--workers", paramLabel = "N", description = "Data decoding threads (default 1).")
     Integer workers;
 
+    @Option(names = "--random-erasing", paramLabel = "P",
+            description = "Random erasing probability per training image (default 0: off; 0.5 is usual).")
+    Double erasing;
+
     @Option(names = "--no-augment", description = "Train without augmentation.")
     boolean noAugment;
 
@@ -113,6 +117,9 @@ final class TrainingOptions {
         if (noAugment) {
             b.augment(false);
         }
+        if (erasing != null) {
+            b.erasing(erasing);
+        }
         return b.build();
     }
 
@@ -127,6 +134,7 @@ final class TrainingOptions {
         Flags.nonNegative("--weight-decay", weightDecay);
         Flags.fraction("--label-smoothing", labelSmoothing, false);
         Flags.fraction("--bn-momentum", bnMomentum, true);
+        Flags.fraction("--random-erasing", erasing, true);
         Flags.between("--workers", workers, 1, 256);
         if (schedule != null) {
             try {

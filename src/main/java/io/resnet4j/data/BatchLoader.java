@@ -74,10 +74,12 @@ public final class BatchLoader implements AutoCloseable {
      * @param threads        background decoding threads (at least 1)
      * @param prefetch       batches prepared ahead of the consumer (at least 1)
      * @param skipUnreadable count and skip examples whose image cannot be decoded
+     * @param erasing        with augmentation: probability of {@link Transforms#randomErasing} per example
+     *                       (0 turns it off)
      */
     public record Config(int batchSize, int channels, int minAspectDim, int resizeDim, Normalization normalization,
             boolean augment, boolean shuffle, boolean dropLast, long seed, int threads, int prefetch,
-            boolean skipUnreadable) {
+            boolean skipUnreadable, double erasing) {
 
         public Config {
             if (batchSize < 1) {
@@ -101,6 +103,9 @@ public final class BatchLoader implements AutoCloseable {
                 throw new ResNet4jException("the number of data loading threads must be between 1 and 256, got "
                         + threads + ".");
             }
+            if (!(erasing >= 0 && erasing <= 1)) {
+                throw new ResNet4jException("the random erasing probability must be in [0, 1], got " + erasing + ".");
+            }
             if (prefetch < 1) {
                 throw new ResNet4jException("the prefetch depth must be at least 1, got " + prefetch + ".");
             }
@@ -114,7 +119,7 @@ public final class BatchLoader implements AutoCloseable {
                 Normalization normalization, long seed) {
             int threads = defaultThreads();
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, true, true, true, seed,
-                    threads, threads + 1, true);
+                    threads, threads + 1, true, 0.0);
         }
 
         /** Evaluation defaults: no augmentation, no shuffling, every example (no drop-last). */
@@ -122,7 +127,7 @@ public final class BatchLoader implements AutoCloseable {
                 Normalization normalization) {
             int threads = defaultThreads();
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, false, false, false, 0L,
-                    threads, threads + 1, true);
+                    threads, threads + 1, true, 0.0);
         }
 
         /** 1 on machines with fewer than 8 cores, else 2: the model needs the cores. */
@@ -132,42 +137,48 @@ public final class BatchLoader implements AutoCloseable {
 
         public Config withThreads(int n) {
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    seed, n, prefetch, skipUnreadable);
+                    seed, n, prefetch, skipUnreadable, erasing);
         }
 
         public Config withPrefetch(int n) {
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    seed, threads, n, skipUnreadable);
+                    seed, threads, n, skipUnreadable, erasing);
         }
 
         public Config withBatchSize(int n) {
             return new Config(n, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast, seed,
-                    threads, prefetch, skipUnreadable);
+                    threads, prefetch, skipUnreadable, erasing);
         }
 
         public Config withSeed(long s) {
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    s, threads, prefetch, skipUnreadable);
+                    s, threads, prefetch, skipUnreadable, erasing);
         }
 
         public Config withAugment(boolean b) {
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, b, shuffle, dropLast, seed,
-                    threads, prefetch, skipUnreadable);
+                    threads, prefetch, skipUnreadable, erasing);
         }
 
         public Config withShuffle(boolean b) {
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, b, dropLast, seed,
-                    threads, prefetch, skipUnreadable);
+                    threads, prefetch, skipUnreadable, erasing);
         }
 
         public Config withDropLast(boolean b) {
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, b, seed,
-                    threads, prefetch, skipUnreadable);
+                    threads, prefetch, skipUnreadable, erasing);
+        }
+
+        /** Random erasing with probability {@code p} per training example (augment on only). */
+        public Config withErasing(double p) {
+            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
+                    seed, threads, prefetch, skipUnreadable, p);
         }
 
         public Config withSkipUnreadable(boolean b) {
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    seed, threads, prefetch, b);
+                    seed, threads, prefetch, b, erasing);
         }
     }
 
@@ -208,7 +219,8 @@ public final class BatchLoader implements AutoCloseable {
         }
         this.batches = (int) b;
         this.transform = config.augment()
-                ? Transforms.train(config.minAspectDim(), config.resizeDim(), config.normalization())
+                ? Transforms.train(config.minAspectDim(), config.resizeDim(), config.normalization(),
+                        config.erasing())
                 : Transforms.eval(config.minAspectDim(), config.resizeDim(), config.normalization());
         this.threadPrefix = "resnet4j-data-" + LOADERS.incrementAndGet() + "-";
         AtomicInteger n = new AtomicInteger();

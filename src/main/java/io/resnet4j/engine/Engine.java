@@ -24,6 +24,13 @@ import org.bytedeco.pytorch.global.torch;
  * {@code pthread_mutex_lock} during static initialisation. Later starts found everything in the cache and
  * worked. So we unpack every library of the three native jars first, under a file lock shared by concurrent
  * first starts, and only then load: the first start now loads exactly what every later start loads.
+ *
+ * <h2>Why OpenBLAS runs on one thread</h2>
+ * libtorch runs its own work on an OpenMP pool ({@link #threads()}); only small matrix products (the classifier)
+ * reach OpenBLAS. But OpenBLAS keeps its own worker threads, and after every call they busy-wait for the next one
+ * (about 0.1 s). With two cores, that spinning thread takes a core from libtorch's OpenMP workers for most of every
+ * step: ResNet-50 bf16 inference ran at 82 images/s with it and 151 without (same sitting, BENCHMARKS.md). So
+ * OpenBLAS gets one thread (the caller's); {@link Probe} lends it all cores while it measures.
  */
 public final class Engine {
     /** Environment variable naming the folder where native libraries are unpacked. */
@@ -56,6 +63,7 @@ public final class Engine {
             Loader.load(torch.class);
             int threads = threadsFromEnvironment();
             torch.set_num_threads(threads);
+            setBlasThreads(1);
             // Ctrl-C or SIGTERM mid-step: let running operations reach a Scope boundary before exit runs
             // libtorch's static destructors under them (see Scope).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> Scope.drainForShutdown(10_000), "resnet4j-drain"));
@@ -102,6 +110,11 @@ public final class Engine {
             throw new ResNet4jException("thread count must be at least 1, got " + n);
         }
         torch.set_num_threads(n);
+    }
+
+    /** Threads OpenBLAS's own matrix products use (see the class description); 1 outside {@link Probe}. */
+    static void setBlasThreads(int n) {
+        org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(n);
     }
 
     /** Seeds libtorch's default generator (weight initialisation, random tensors). */

@@ -2,6 +2,7 @@ package io.resnet4j.engine;
 
 import io.resnet4j.ResNet4jException;
 import java.util.Locale;
+import org.bytedeco.pytorch.global.torch;
 
 /** Arithmetic precision of a forward or training step: plain float32, or bfloat16 autocast. */
 public enum Precision {
@@ -17,6 +18,11 @@ public enum Precision {
 
     public String cliName() {
         return cliName;
+    }
+
+    /** The tensor element type of this precision's arithmetic. */
+    torch.ScalarType dtype() {
+        return this == BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float;
     }
 
     public static Precision parse(String s) {

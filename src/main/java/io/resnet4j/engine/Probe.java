@@ -14,6 +14,8 @@ public final class Probe {
     /** Measures {@code n x n} matrix products for about {@code seconds} and returns GFLOP/s (2 n^3 per product). */
     public static double gemmGflops(Precision precision, int n, double seconds) {
         Engine.init();
+        // float32 products run in OpenBLAS, which the engine keeps on one thread between calls (see Engine).
+        Engine.setBlasThreads(Engine.threads());
         try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin()) {
             torch.ScalarType type = precision == Precision.BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float;
             Tensor a = torch.randn(new long[] {n, n}, new TensorOptions(type));
@@ -31,6 +33,8 @@ public final class Probe {
             }
             double elapsed = (System.nanoTime() - t0) / 1e9;
             return 2.0 * n * n * n * products / elapsed / 1e9;
+        } finally {
+            Engine.setBlasThreads(1);
         }
     }
 }

@@ -36,6 +36,16 @@ public final class Tensors {
         return fromLongs(v, v.length);
     }
 
+    /** {@code x} ({@code [N, C, H, W]}) mirrored left-right: a new tensor, the last dimension reversed. */
+    public static Tensor flipWidth(Tensor x) {
+        return x.flip(new long[] {x.dim() - 1});
+    }
+
+    /** The element-wise mean of two tensors of the same shape, in float32. */
+    public static Tensor mean(Tensor a, Tensor b) {
+        return a.to(torch.ScalarType.Float).add(b.to(torch.ScalarType.Float)).mul(new Scalar(0.5));
+    }
+
     /** The values of {@code t} as float32, row-major in its logical shape, whatever its dtype or memory format. */
     public static float[] toFloats(Tensor t) {
         try (Scope ignored = Scope.open()) {

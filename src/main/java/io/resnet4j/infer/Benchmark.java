@@ -31,8 +31,11 @@ public final class Benchmark {
 
     public enum Mode { INFER, TRAIN }
 
-    /** How inference runs: op by op through {@link ResNet}, or as a frozen, optimised {@link TorchScriptModel}. */
-    public enum Runtime { EAGER, TORCHSCRIPT, ONNXRUNTIME }
+    /**
+     * How inference runs: op by op through {@link ResNet}; as a frozen, optimised {@link TorchScriptModel}; as our
+     * ONNX export in ONNX Runtime ({@link OnnxRuntimeModel}); or as oneDNN fused convolutions ({@link FusedModel}).
+     */
+    public enum Runtime { EAGER, TORCHSCRIPT, ONNXRUNTIME, ONEDNN }
 
     private Benchmark() {}
 
@@ -51,6 +54,8 @@ public final class Benchmark {
         Sgd sgd = mode == Mode.TRAIN ? new Sgd(model, 0.9, true, 1e-4, false) : null;
         TorchScriptModel compiled = mode == Mode.INFER && runtime == Runtime.TORCHSCRIPT
                 ? TorchScriptModel.compile(model, true, precision) : null;
+        FusedModel fused = mode == Mode.INFER && runtime == Runtime.ONEDNN
+                ? FusedModel.compile(model, precision, batch, height, width) : null;
         if (mode == Mode.INFER && runtime == Runtime.ONNXRUNTIME && precision != Precision.FP32) {
             throw new io.resnet4j.ResNet4jException("the onnxruntime runtime runs fp32 only");
         }
@@ -67,7 +72,7 @@ public final class Benchmark {
         }
         long[] shape = {batch, arch.inChannels(), height, width};
         for (int i = 0; i < warmup; i++) {
-            step(model, compiled, ort, sgd, x, shape, labels, precision);
+            step(model, compiled, fused, ort, sgd, x, shape, labels, precision);
         }
         long[] times = new long[100_000];
         int n = 0;
@@ -77,7 +82,7 @@ public final class Benchmark {
         // 100 000 steps.
         while (System.nanoTime() < deadline || n < 3) {
             long t0 = System.nanoTime();
-            step(model, compiled, ort, sgd, x, shape, labels, precision);
+            step(model, compiled, fused, ort, sgd, x, shape, labels, precision);
             if (n < times.length) {
                 times[n] = System.nanoTime() - t0;
             }
@@ -100,14 +105,18 @@ public final class Benchmark {
                 sorted[sorted.length / 2] / 1e6, gflops, ceiling, gflops / ceiling);
     }
 
-    private static void step(ResNet model, TorchScriptModel compiled, OnnxRuntimeModel ort, Sgd sgd, float[] x,
-            long[] shape, int[] labels, Precision precision) {
+    private static void step(ResNet model, TorchScriptModel compiled, FusedModel fused, OnnxRuntimeModel ort, Sgd sgd,
+            float[] x, long[] shape, int[] labels, Precision precision) {
         if (ort != null) {
             ort.run(x, shape);
             return;
         }
         try (Scope s = Scope.open()) {
             Tensor input = Tensors.fromFloats(x, shape);
+            if (fused != null) {
+                fused.forward(input);
+                return;
+            }
             if (compiled != null) {
                 try (NoGrad ng = NoGrad.begin()) {
                     compiled.forward(Tensors.inFormat(input, model.dataFormat()));

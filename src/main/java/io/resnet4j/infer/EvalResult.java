@@ -13,8 +13,28 @@ import java.util.Map;
  * @param examples images evaluated
  * @param labels class names, index order
  * @param confusion {@code confusion[true][predicted]} counts
+ * @param predicted the top-1 class of every example, in evaluation order
  */
-public record EvalResult(double loss, double top1, double top5, long examples, List<String> labels, int[][] confusion) {
+public record EvalResult(double loss, double top1, double top5, long examples, List<String> labels, int[][] confusion,
+        int[] predicted) {
+
+    /**
+     * The fraction of examples on which this result and {@code other} (the same examples, e.g. in another
+     * precision) predict the same top-1 class.
+     */
+    public double agreement(EvalResult other) {
+        if (other.predicted.length != predicted.length) {
+            throw new IllegalArgumentException("results over " + predicted.length + " and " + other.predicted.length
+                    + " examples");
+        }
+        long same = 0;
+        for (int i = 0; i < predicted.length; i++) {
+            if (predicted[i] == other.predicted[i]) {
+                same++;
+            }
+        }
+        return predicted.length == 0 ? Double.NaN : (double) same / predicted.length;
+    }
 
     /** Accuracy per class (recall): correct / examples of that class; NaN for a class with no examples. */
     public Map<String, Double> perClass() {

@@ -10,6 +10,7 @@ import io.resnet4j.engine.Tensors;
 import io.resnet4j.model.ResNet;
 import io.resnet4j.train.Progress;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /** Runs a model in evaluation mode over every batch of a loader and scores it. */
 public final class Evaluation {
@@ -21,6 +22,16 @@ public final class Evaluation {
      */
     public static EvalResult evaluate(ResNet model, BatchLoader loader, List<String> labels, Precision precision,
             String progressTask) {
+        return evaluate(model, loader, labels, precision, progressTask, false);
+    }
+
+    /**
+     * {@link #evaluate}, with optional flip test-time augmentation: each image is also classified
+     * mirrored left-right and the two logit vectors are averaged (the model saw mirrored images in
+     * training, so both views are in distribution; costs a second forward pass).
+     */
+    public static EvalResult evaluate(ResNet model, BatchLoader loader, List<String> labels, Precision precision,
+            String progressTask, boolean flipTta) {
         boolean wasTraining = model.isTraining();
         model.train(false);
         Scorer scorer = new Scorer(labels);
@@ -34,7 +45,12 @@ public final class Evaluation {
                 }
                 float[] logits;
                 try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(precision)) {
-                    logits = Tensors.toFloats(model.forward(Tensors.fromFloats(b.data(), b.shape())));
+                    Tensor x = Tensors.fromFloats(b.data(), b.shape());
+                    Tensor y = model.forward(x);
+                    if (flipTta) {
+                        y = Tensors.mean(y, model.forward(Tensors.flipWidth(x)));
+                    }
+                    logits = Tensors.toFloats(y);
                 }
                 scorer.add(logits, b.labels(), b.size());
                 if (progress != null) {
@@ -52,6 +68,7 @@ public final class Evaluation {
         private final List<String> labels;
         private final int k;
         private final int[][] confusion;
+        private int[] predicted = new int[1024];
         private double lossSum;
         private long top1;
         private long top5;
@@ -92,6 +109,10 @@ public final class Evaluation {
                     top5++;
                 }
                 confusion[label][arg]++;
+                if (n == predicted.length) {
+                    predicted = java.util.Arrays.copyOf(predicted, predicted.length * 2);
+                }
+                predicted[(int) n] = arg;
                 n++;
             }
         }
@@ -102,7 +123,8 @@ public final class Evaluation {
                 copy[i] = confusion[i].clone();
             }
             return new EvalResult(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) top1 / n,
-                    n == 0 ? Double.NaN : (double) top5 / n, n, labels, copy);
+                    n == 0 ? Double.NaN : (double) top5 / n, n, labels, copy,
+                    java.util.Arrays.copyOf(predicted, (int) n));
         }
     }
 }

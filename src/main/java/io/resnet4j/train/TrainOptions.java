@@ -26,26 +26,29 @@ import io.resnet4j.engine.Precision;
  * @param bnMomentum batch-norm momentum (PyTorch convention)
  * @param workers background threads decoding and batching
  * @param augment training augmentation on
+ * @param erasing with augmentation, the probability of random erasing per example (0: off)
  */
 public record TrainOptions(int epochs, int batchSize, int limit, double lr, double warmupEpochs, String decay,
         double momentum, boolean nesterov, double weightDecay, boolean decayNormsAndBiases, double labelSmoothing,
-        Precision precision, DataFormat dataFormat, long seed, double bnMomentum, int workers, boolean augment) {
+        Precision precision, DataFormat dataFormat, long seed, double bnMomentum, int workers, boolean augment,
+        double erasing) {
 
     public TrainOptions {
         if (epochs < 1 || batchSize < 1 || limit < 0 || workers < 1) {
             throw new ResNet4jException("epochs, batch size and workers must be at least 1 and limit at least 0");
         }
         if (!(lr > 0) || !(momentum >= 0 && momentum < 1) || !(weightDecay >= 0) || !(warmupEpochs >= 0)
-                || !(labelSmoothing >= 0 && labelSmoothing < 1) || !(bnMomentum >= 0 && bnMomentum <= 1)) {
+                || !(labelSmoothing >= 0 && labelSmoothing < 1) || !(bnMomentum >= 0 && bnMomentum <= 1)
+                || !(erasing >= 0 && erasing <= 1)) {
             throw new ResNet4jException("out-of-range hyperparameter: lr " + lr + ", momentum " + momentum
                     + ", weight decay " + weightDecay + ", warmup " + warmupEpochs + ", label smoothing "
-                    + labelSmoothing + ", bn momentum " + bnMomentum);
+                    + labelSmoothing + ", bn momentum " + bnMomentum + ", erasing " + erasing);
         }
     }
 
     public static TrainOptions defaults() {
         return new TrainOptions(10, 128, 0, 0.1, 1.0, "cosine", 0.9, true, 5e-4, false, 0.0, Precision.FP32,
-                DataFormat.CHANNELS_LAST, 0, 0.1, 1, true);
+                DataFormat.CHANNELS_LAST, 0, 0.1, 1, true, 0.0);
     }
 
     public TrainOptions withEpochs(int v) {
@@ -107,6 +110,7 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
         private double bnMomentum;
         private int workers;
         private boolean augment;
+        private double erasing;
 
         private Builder(TrainOptions o) {
             epochs = o.epochs;
@@ -126,6 +130,7 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
             bnMomentum = o.bnMomentum;
             workers = o.workers;
             augment = o.augment;
+            erasing = o.erasing;
         }
 
         public Builder epochs(int v) { epochs = v; return this; }
@@ -145,10 +150,12 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
         public Builder bnMomentum(double v) { bnMomentum = v; return this; }
         public Builder workers(int v) { workers = v; return this; }
         public Builder augment(boolean v) { augment = v; return this; }
+        public Builder erasing(double v) { erasing = v; return this; }
 
         public TrainOptions build() {
             return new TrainOptions(epochs, batchSize, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
-                    decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment);
+                    decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment,
+                    erasing);
         }
     }
 

@@ -89,7 +89,7 @@ public final class Trainer {
                 options.decayNormsAndBiases());
         BatchLoader.Config trainCfg = BatchLoader.Config.training(options.batchSize(), arch.inChannels(),
                 minAspectDim, resizeDim, norm, options.seed()).withThreads(options.workers())
-                .withAugment(options.augment()).withSkipUnreadable(true);
+                .withAugment(options.augment()).withErasing(options.erasing()).withSkipUnreadable(true);
         BatchLoader.Config evalCfg = BatchLoader.Config.evaluation(Math.max(options.batchSize(), 256),
                 arch.inChannels(), minAspectDim, resizeDim, norm).withThreads(options.workers())
                 .withSkipUnreadable(true);
@@ -203,7 +203,8 @@ public final class Trainer {
                 options.decayNormsAndBiases());
         Normalization norm = Normalization.identity(arch.inChannels());
         BatchLoader.Config cfg = BatchLoader.Config.training(options.batchSize(), arch.inChannels(), minAspectDim,
-                resizeDim, norm, options.seed()).withThreads(options.workers()).withAugment(options.augment());
+                resizeDim, norm, options.seed()).withThreads(options.workers()).withAugment(options.augment())
+                .withErasing(options.erasing());
         int warmup = 5;
         long[] times = new long[steps];
         int n = 0;

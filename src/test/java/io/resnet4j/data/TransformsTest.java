@@ -265,4 +265,63 @@ class TransformsTest {
         int[] fallback = Transforms.randomResizedCropBox(10, 1000, 0.9, 1.0, 3.0 / 4, 4.0 / 3, random);
         assertArrayEquals(new int[] {0, (1000 - 13) / 2, 10, 13}, fallback);
     }
+
+    @Test
+    void randomErasingZeroesOneRectangleOfTheDocumentedSize() {
+        int c = 3, h = 28, w = 28;
+        float[] v = new float[c * h * w];
+        java.util.Arrays.fill(v, 1f);
+        Image img = new Image(c, h, w, v);
+        SplittableRandom random = new SplittableRandom(7);
+        int erased = 0;
+        int draws = 2000;
+        for (int i = 0; i < draws; i++) {
+            Image out = Transforms.randomErasing(img, 0.5, random);
+            int zeros = 0, top = h, left = w, bottom = -1, right = -1;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    float first = out.get(0, y, x);
+                    for (int ch = 1; ch < c; ch++) {
+                        assertEquals(first, out.get(ch, y, x), "every channel is erased alike");
+                    }
+                    if (first == 0f) {
+                        zeros++;
+                        top = Math.min(top, y);
+                        bottom = Math.max(bottom, y);
+                        left = Math.min(left, x);
+                        right = Math.max(right, x);
+                    } else {
+                        assertEquals(1f, first);
+                    }
+                }
+            }
+            if (zeros == 0) {
+                assertSame(img, out, "an image left alone is returned as it is");
+                continue;
+            }
+            erased++;
+            // One solid rectangle whose area is within the scale range (rounding of the sides allowed).
+            assertEquals((bottom - top + 1) * (right - left + 1), zeros, "a solid rectangle");
+            double fraction = zeros / (double) (h * w);
+            assertTrue(fraction >= 0.01 && fraction <= 0.40, "area fraction " + fraction);
+        }
+        assertEquals(1.0, v[0], "the input is not modified");
+        // p = 0.5: a binomial(2000, 0.5) count is within 4.5 standard deviations (~100) of 1000.
+        assertTrue(Math.abs(erased - draws / 2) < 100, "erased " + erased + " of " + draws);
+        assertSame(img, Transforms.randomErasing(img, 0.0, new SplittableRandom(1)));
+    }
+
+    @Test
+    void trainWithoutErasingIsTheSameTransformAsBefore() {
+        Image img = new Image(1, 28, 28, new float[28 * 28]);
+        for (int i = 0; i < img.data().length; i++) {
+            img.data()[i] = (i % 97) / 97f;
+        }
+        Normalization n = Normalization.identity(1);
+        for (long seed = 0; seed < 20; seed++) {
+            Image a = Transforms.train(28, 28, n).apply(img, new SplittableRandom(seed));
+            Image b = Transforms.train(28, 28, n, 0.0).apply(img, new SplittableRandom(seed));
+            assertArrayEquals(a.data(), b.data());
+        }
+    }
 }
