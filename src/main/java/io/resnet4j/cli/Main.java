@@ -1,6 +1,7 @@
 package io.resnet4j.cli;
 
 import io.resnet4j.ResNet4jException;
+import io.resnet4j.engine.Engine;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,6 +31,7 @@ public final class Main implements Runnable {
             System.err.println("error: out of memory (try a smaller --batch-size, or raise -Xmx in RESNET4J_JAVA_OPTS)");
             code = 1;
         }
+        Engine.awaitBackgroundStart(); // never exit while libtorch's static constructors run
         System.exit(code);
     }
 

@@ -2,8 +2,11 @@ package io.resnet4j.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.resnet4j.data.Image;
+import io.resnet4j.engine.Engine;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.infer.Predictor;
+import io.resnet4j.model.ModelConfig;
 import io.resnet4j.model.ModelDirectory;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,8 +42,12 @@ final class PredictCommand implements Callable<Integer> {
             throw new Main.UsageException("--top must be at least 1, got " + top);
         }
         Precision prec = Flags.precision(precision);
+        // A short command: libtorch loads (about a second) while the images are decoded.
+        Engine.startInBackground();
+        ModelConfig config = ModelDirectory.config(modelDir);
+        List<Image> images = Predictor.preprocess(config, files);
         Predictor p = new Predictor(ModelDirectory.load(modelDir), prec, 16);
-        List<Predictor.Prediction> preds = p.predict(files, top);
+        List<Predictor.Prediction> preds = p.predict(files, images, top);
         if (json) {
             ObjectNode o = Json.object();
             ArrayNode arr = o.putArray("predictions");

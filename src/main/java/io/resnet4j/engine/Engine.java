@@ -41,6 +41,7 @@ public final class Engine {
     };
 
     private static volatile boolean started;
+    private static Thread background;
 
     private Engine() {}
 
@@ -68,6 +69,49 @@ public final class Engine {
             // libtorch's static destructors under them (see Scope).
             Runtime.getRuntime().addShutdownHook(new Thread(() -> Scope.drainForShutdown(10_000), "resnet4j-drain"));
             started = true;
+        }
+    }
+
+    /**
+     * Starts {@link #init()} on a background thread, so that a command can read its files while libtorch loads
+     * (about a second); the first {@link #init()} on another thread then waits for it. Call
+     * {@link #awaitBackgroundStart()} before exiting the JVM: exiting while a library's static constructors run
+     * would run its destructors under them.
+     */
+    public static synchronized void startInBackground() {
+        if (started || background != null) {
+            return;
+        }
+        background = new Thread(() -> {
+            try {
+                init();
+            } catch (RuntimeException | LinkageError e) {
+                // Reported again, with its message, by the first init() the command itself makes.
+            }
+        }, "resnet4j-engine-start");
+        background.setDaemon(true);
+        background.start();
+    }
+
+    /** Waits until a {@link #startInBackground()} has finished, if one was started. */
+    public static void awaitBackgroundStart() {
+        Thread t;
+        synchronized (Engine.class) {
+            t = background;
+        }
+        if (t == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

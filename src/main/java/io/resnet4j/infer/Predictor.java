@@ -33,8 +33,6 @@ public final class Predictor {
     private final ResNet model;
     private final ModelConfig config;
     private final Precision precision;
-    private final Transform preprocess;
-    private final ImageDecoder decoder = new ImageDecoder();
     private final int batchSize;
     private FusedModel compiled;
 
@@ -43,8 +41,6 @@ public final class Predictor {
         this.config = loaded.config();
         this.precision = precision;
         this.batchSize = batchSize;
-        this.preprocess = Transforms.eval(config.minAspectDim(), config.resizeDim(),
-                new Normalization(config.mean(), config.std()));
         model.train(false);
     }
 
@@ -55,8 +51,31 @@ public final class Predictor {
 
     /** Top-{@code k} classes for each file, in the order given. Unreadable files fail with their name. */
     public List<Prediction> predict(List<Path> files, int k) {
+        return predict(files, preprocess(config, files), k);
+    }
+
+    /**
+     * Decodes and preprocesses image files as a model with {@code config} expects them (any size or colour type in;
+     * {@code C × resizeDim × resizeDim}, normalized, out). Needs no native code, so it can run while libtorch loads.
+     */
+    public static List<Image> preprocess(ModelConfig config, List<Path> files) {
+        Transform t = Transforms.eval(config.minAspectDim(), config.resizeDim(),
+                new Normalization(config.mean(), config.std()));
+        ImageDecoder decoder = new ImageDecoder();
+        List<Image> images = new ArrayList<>();
+        for (Path f : files) {
+            images.add(t.apply(decoder.decode(f, config.architecture().inChannels()), new SplittableRandom(0)));
+        }
+        return images;
+    }
+
+    /** Top-{@code k} classes for {@code files}, already {@link #preprocess preprocessed} into {@code images}. */
+    public List<Prediction> predict(List<Path> files, List<Image> images, int k) {
         if (k < 1) {
             throw new ResNet4jException("--top must be at least 1, got " + k);
+        }
+        if (images.size() != files.size()) {
+            throw new IllegalArgumentException(files.size() + " files but " + images.size() + " images");
         }
         int topK = Math.min(k, config.labels().size());
         if (files.size() > batchSize && compiled == null) {
@@ -64,17 +83,12 @@ public final class Predictor {
             compiled = FusedModel.compile(model, precision, batchSize, config.resizeDim(), config.resizeDim());
         }
         List<Prediction> out = new ArrayList<>();
+        int classes = config.labels().size();
         for (int start = 0; start < files.size(); start += batchSize) {
-            List<Path> chunk = files.subList(start, Math.min(files.size(), start + batchSize));
-            List<Image> images = new ArrayList<>();
-            for (Path f : chunk) {
-                Image img = decoder.decode(f, config.architecture().inChannels());
-                images.add(preprocess.apply(img, new SplittableRandom(0)));
-            }
-            float[] probs = probabilities(images);
-            int classes = config.labels().size();
-            for (int i = 0; i < chunk.size(); i++) {
-                out.add(new Prediction(chunk.get(i), top(probs, i * classes, classes, topK)));
+            int end = Math.min(files.size(), start + batchSize);
+            float[] probs = probabilities(images.subList(start, end));
+            for (int i = start; i < end; i++) {
+                out.add(new Prediction(files.get(i), top(probs, (i - start) * classes, classes, topK)));
             }
         }
         return out;

@@ -50,16 +50,21 @@ public final class ModelDirectory {
 
     /** Loads the model in {@code dir}: config first, then weights checked against it. Evaluation mode. */
     public static Loaded load(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new ResNet4jException("model directory " + dir
-                    + (Files.exists(dir) ? " is not a directory" : " does not exist"));
-        }
-        ModelConfig config = readConfig(dir.resolve(CONFIG));
+        ModelConfig config = config(dir);
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
             throw new ResNet4jException(weights + (Files.exists(weights) ? " is not a file" : " is missing"));
         }
         return new Loaded(ResNet.load(config.architecture(), weights), config);
+    }
+
+    /** The validated config of the model in {@code dir}, without its weights (and without libtorch). */
+    public static ModelConfig config(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new ResNet4jException("model directory " + dir
+                    + (Files.exists(dir) ? " is not a directory" : " does not exist"));
+        }
+        return readConfig(dir.resolve(CONFIG));
     }
 
     /** Parses and validates a config.json. */

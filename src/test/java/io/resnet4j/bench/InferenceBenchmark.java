@@ -6,6 +6,7 @@ import io.resnet4j.engine.NoGrad;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
+import io.resnet4j.infer.FusedModel;
 import io.resnet4j.infer.TorchScriptModel;
 import io.resnet4j.model.Architecture;
 import io.resnet4j.model.ResNet;
@@ -22,7 +23,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Hot paths of inference: one batch through the eager model and through the frozen TorchScript graph, and the
+ * Hot paths of inference: one batch through the eager model, the oneDNN fused-convolution model and the frozen
+ * TorchScript graph, and the
  * host-to-tensor copy every batch pays. Run with {@code scripts/jmh.sh} (not part of the unit tests).
  */
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
@@ -43,6 +45,7 @@ public class InferenceBenchmark {
 
     private ResNet model;
     private TorchScriptModel compiled;
+    private FusedModel fused;
     private float[] input;
     private Precision prec;
 
@@ -52,6 +55,7 @@ public class InferenceBenchmark {
         model = ResNet.build(Architecture.preset(arch).withDataFormat(DataFormat.CHANNELS_LAST));
         model.train(false);
         compiled = TorchScriptModel.compile(model, true, prec);
+        fused = FusedModel.compile(model, prec, batch, 224, 224);
         input = new float[batch * 3 * 224 * 224];
         Random r = new Random(0);
         for (int i = 0; i < input.length; i++) {
@@ -63,6 +67,13 @@ public class InferenceBenchmark {
     public float[] eager() {
         try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(prec)) {
             return Tensors.toFloats(model.forward(Tensors.fromFloats(input, batch, 3, 224, 224)));
+        }
+    }
+
+    @org.openjdk.jmh.annotations.Benchmark
+    public float[] onednn() {
+        try (Scope s = Scope.open()) {
+            return Tensors.toFloats(fused.forward(Tensors.fromFloats(input, batch, 3, 224, 224)));
         }
     }
 
