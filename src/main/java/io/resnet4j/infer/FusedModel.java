@@ -95,7 +95,7 @@ public final class FusedModel {
                 FusedConv projection;
                 Norm preact = null;
                 if (v2) {
-                    preact = norm(t, p + "bn1", precision);
+                    preact = norm(t, p + "bn1");
                     projection = j == 0 ? blockIn.copy().conv(t.get(p + "shortcut.weight"), null, stride, 0, precision)
                             : null;
                     if (bottleneck) {
@@ -123,7 +123,7 @@ public final class FusedModel {
                 in = out;
             }
         }
-        Norm finalNorm = v2 ? norm(t, "final_bn", precision) : null;
+        Norm finalNorm = v2 ? norm(t, "final_bn") : null;
         Tensor fcW, fcB;
         try (NoGrad ng = NoGrad.begin()) {
             fcW = t.get("fc.weight").detach().to(torch.ScalarType.Float).clone();
@@ -188,7 +188,7 @@ public final class FusedModel {
         return b.convs().get(last).applyAddInPlace(h, shortcut, Activation.NONE);
     }
 
-    private static Norm norm(Map<String, Tensor> t, String name, Precision precision) {
+    private static Norm norm(Map<String, Tensor> t, String name) {
         try (NoGrad ng = NoGrad.begin()) {
             return new Norm(copy(t, name + ".weight"), copy(t, name + ".bias"), copy(t, name + ".running_mean"),
                     copy(t, name + ".running_var"));
