@@ -46,7 +46,7 @@ final class PredictCommand implements Callable<Integer> {
         Engine.startInBackground();
         ModelConfig config = ModelDirectory.config(modelDir);
         List<Image> images = Predictor.preprocess(config, files);
-        Predictor p = new Predictor(ModelDirectory.load(modelDir), prec, 16);
+        Predictor p = new Predictor(ModelDirectory.load(modelDir, config), prec, 16);
         List<Predictor.Prediction> preds = p.predict(files, images, top);
         if (json) {
             ObjectNode o = Json.object();

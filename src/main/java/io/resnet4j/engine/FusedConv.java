@@ -32,9 +32,8 @@ public final class FusedConv {
     private final Tensor weight;
     private final Tensor bias;
     private final IValue padding, stride, dilation, groups;
-    private final int outChannels;
 
-    private FusedConv(Tensor weight, Tensor bias, long stride, long padding, int outChannels) {
+    private FusedConv(Tensor weight, Tensor bias, long stride, long padding) {
         this.weight = weight;
         this.bias = bias;
         // Made inside create's scope, kept for the convolution's life.
@@ -42,7 +41,6 @@ public final class FusedConv {
         this.stride = Scope.outlive(Ops.ints(stride, stride));
         this.dilation = Scope.outlive(Ops.ints(1, 1));
         this.groups = Scope.outlive(new IValue(1L));
-        this.outChannels = outChannels;
     }
 
     /**
@@ -70,7 +68,7 @@ public final class FusedConv {
             Tensor packed = Scope.outlive(result(stack));
             Tensor b = Scope.outlive(bias == null ? torch.zeros(weight.size(0)).to(dtype) : bias.detach().to(dtype)
                     .clone());
-            return new FusedConv(packed, b, stride, padding, (int) weight.size(0));
+            return new FusedConv(packed, b, stride, padding);
         }
     }
 
@@ -87,10 +85,6 @@ public final class FusedConv {
             Tensor b = beta.to(torch.ScalarType.Float).sub(mean.to(torch.ScalarType.Float).mul(s));
             return new Tensor[] {w, b};
         }
-    }
-
-    public int outChannels() {
-        return outChannels;
     }
 
     /** {@code activation(conv(x) + bias)}. */

@@ -47,20 +47,13 @@ public final class Benchmark {
                     + " images is " + values + " input values, more than one Java array holds; use a smaller --batch "
                     + "or --input");
         }
+        if (mode == Mode.INFER && runtime == Runtime.ONNXRUNTIME && precision != Precision.FP32) {
+            throw new ResNet4jException("the onnxruntime runtime runs fp32 only");
+        }
         Engine.init();
         Engine.seed(0);
         ResNet model = ResNet.build(arch);
         model.train(mode == Mode.TRAIN);
-        Sgd sgd = mode == Mode.TRAIN ? new Sgd(model, 0.9, true, 1e-4, false) : null;
-        TorchScriptModel compiled = mode == Mode.INFER && runtime == Runtime.TORCHSCRIPT
-                ? TorchScriptModel.compile(model, true, precision) : null;
-        FusedModel fused = mode == Mode.INFER && runtime == Runtime.ONEDNN
-                ? FusedModel.compile(model, precision, batch, height, width) : null;
-        if (mode == Mode.INFER && runtime == Runtime.ONNXRUNTIME && precision != Precision.FP32) {
-            throw new io.resnet4j.ResNet4jException("the onnxruntime runtime runs fp32 only");
-        }
-        OnnxRuntimeModel ort = mode == Mode.INFER && runtime == Runtime.ONNXRUNTIME ? OnnxRuntimeModel.create(model)
-                : null;
         float[] x = new float[(int) values];
         Random r = new Random(1);
         for (int i = 0; i < x.length; i++) {
@@ -71,8 +64,12 @@ public final class Benchmark {
             labels[i] = r.nextInt(arch.numClasses());
         }
         long[] shape = {batch, arch.inChannels(), height, width};
+        OnnxRuntimeModel ort = mode == Mode.INFER && runtime == Runtime.ONNXRUNTIME ? OnnxRuntimeModel.create(model)
+                : null;
+        Runnable step = ort != null ? () -> ort.run(x, shape)
+                : step(model, mode, runtime, precision, x, shape, labels, height, width);
         for (int i = 0; i < warmup; i++) {
-            step(model, compiled, fused, ort, sgd, x, shape, labels, precision);
+            step.run();
         }
         long[] times = new long[100_000];
         int n = 0;
@@ -82,7 +79,7 @@ public final class Benchmark {
         // 100 000 steps.
         while (System.nanoTime() < deadline || n < 3) {
             long t0 = System.nanoTime();
-            step(model, compiled, fused, ort, sgd, x, shape, labels, precision);
+            step.run();
             if (n < times.length) {
                 times[n] = System.nanoTime() - t0;
             }
@@ -105,32 +102,35 @@ public final class Benchmark {
                 sorted[sorted.length / 2] / 1e6, gflops, ceiling, gflops / ceiling);
     }
 
-    private static void step(ResNet model, TorchScriptModel compiled, FusedModel fused, OnnxRuntimeModel ort, Sgd sgd,
-            float[] x, long[] shape, int[] labels, Precision precision) {
-        if (ort != null) {
-            ort.run(x, shape);
-            return;
-        }
-        try (Scope s = Scope.open()) {
-            Tensor input = Tensors.fromFloats(x, shape);
-            if (fused != null) {
-                fused.forward(input);
-                return;
-            }
-            if (compiled != null) {
-                try (NoGrad ng = NoGrad.begin()) {
-                    compiled.forward(Tensors.inFormat(input, model.dataFormat()));
+    /** One timed unit of work on libtorch: a batch through the chosen runtime, or a training step. */
+    private static Runnable step(ResNet model, Mode mode, Runtime runtime, Precision precision, float[] x,
+            long[] shape, int[] labels, int height, int width) {
+        if (mode == Mode.TRAIN) {
+            Sgd sgd = new Sgd(model, 0.9, true, 1e-4, false);
+            return () -> {
+                try (Scope s = Scope.open()) {
+                    TrainingStep.forwardBackward(model, sgd, x, shape, labels, precision, 0.0);
+                    sgd.step(0.01);
                 }
-                return;
-            }
-            if (sgd == null) {
-                try (NoGrad ng = NoGrad.begin(); Autocast ac = Autocast.begin(precision)) {
-                    model.forward(input);
-                }
-                return;
-            }
-            TrainingStep.forwardBackward(model, sgd, x, shape, labels, precision, 0.0);
-            sgd.step(0.01);
+            };
         }
+        java.util.function.Function<Tensor, Tensor> forward = switch (runtime) {
+            case ONEDNN -> FusedModel.compile(model, precision, (int) shape[0], height, width)::forward;
+            case TORCHSCRIPT -> {
+                TorchScriptModel compiled = TorchScriptModel.compile(model, true, precision);
+                yield input -> compiled.forward(Tensors.inFormat(input, model.dataFormat()));
+            }
+            case EAGER -> input -> {
+                try (Autocast ac = Autocast.begin(precision)) {
+                    return model.forward(input);
+                }
+            };
+            case ONNXRUNTIME -> throw new IllegalStateException("ONNX Runtime does not run on libtorch tensors");
+        };
+        return () -> {
+            try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin()) {
+                forward.apply(Tensors.fromFloats(x, shape));
+            }
+        };
     }
 }

@@ -154,7 +154,7 @@ public final class FusedModel {
                 h = v2 ? Layers.maxPool3x3TfSame(h) : Layers.maxPool3x3Symmetric(h);
             }
             for (Block b : blocks) {
-                h = v2 ? preactBlock(b, h) : postactBlock(b, h);
+                h = block(b, h);
             }
             if (v2) {
                 h = finalNorm.applyRelu(h);
@@ -165,27 +165,21 @@ public final class FusedModel {
         }
     }
 
-    /** v1: convs with BN+ReLU, the last one adds the shortcut, then ReLU. */
-    private static Tensor postactBlock(Block b, Tensor x) {
-        Tensor shortcut = b.projection() == null ? x : b.projection().apply(x, Activation.NONE);
-        Tensor h = x;
+    /**
+     * One residual block. v1: the convolutions (BN and ReLU folded in), the last adds the shortcut, then ReLU. v2:
+     * BN+ReLU on the input first (the shortcut branch reads the raw input unless it projects), and no activation
+     * after the addition. The addition accumulates into the shortcut's memory: neither is needed afterwards.
+     */
+    private static Tensor block(Block b, Tensor x) {
+        boolean v2 = b.preact() != null;
+        Tensor in = v2 ? b.preact().applyRelu(x) : x;
+        Tensor shortcut = b.projection() == null ? x : b.projection().apply(in, Activation.NONE);
+        Tensor h = in;
         int last = b.convs().size() - 1;
         for (int i = 0; i < last; i++) {
             h = b.convs().get(i).apply(h, Activation.RELU);
         }
-        return b.convs().get(last).applyAddInPlace(h, shortcut, Activation.RELU);
-    }
-
-    /** v2: BN+ReLU on the input, convs (inner BN+ReLU folded), the last adds the shortcut with no activation. */
-    private static Tensor preactBlock(Block b, Tensor x) {
-        Tensor a = b.preact().applyRelu(x);
-        Tensor shortcut = b.projection() == null ? x : b.projection().apply(a, Activation.NONE);
-        Tensor h = a;
-        int last = b.convs().size() - 1;
-        for (int i = 0; i < last; i++) {
-            h = b.convs().get(i).apply(h, Activation.RELU);
-        }
-        return b.convs().get(last).applyAddInPlace(h, shortcut, Activation.NONE);
+        return b.convs().get(last).applyAddInPlace(h, shortcut, v2 ? Activation.NONE : Activation.RELU);
     }
 
     private static Norm norm(Map<String, Tensor> t, String name) {

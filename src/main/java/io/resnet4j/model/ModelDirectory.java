@@ -50,7 +50,11 @@ public final class ModelDirectory {
 
     /** Loads the model in {@code dir}: config first, then weights checked against it. Evaluation mode. */
     public static Loaded load(Path dir) {
-        ModelConfig config = config(dir);
+        return load(dir, config(dir));
+    }
+
+    /** {@link #load(Path)} with the directory's config already read by {@link #config(Path)}. */
+    public static Loaded load(Path dir, ModelConfig config) {
         Path weights = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(weights)) {
             throw new ResNet4jException(weights + (Files.exists(weights) ? " is not a file" : " is missing"));

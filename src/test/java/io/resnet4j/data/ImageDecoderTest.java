@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.zip.CRC32;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -595,37 +594,9 @@ class ImageDecoderTest {
         assertUnreadable(Files.write(dir.resolve("scrambled.png"), bytes));
     }
 
-    private static byte[] chunk(String type, byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int n = data.length;
-        out.writeBytes(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
-        byte[] t = type.getBytes(StandardCharsets.US_ASCII);
-        out.writeBytes(t);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        long c = crc.getValue();
-        out.writeBytes(new byte[] {(byte) (c >>> 24), (byte) (c >>> 16), (byte) (c >>> 8), (byte) c});
-        return out.toByteArray();
-    }
-
-    private static byte[] pngHeaderOnly(int width, int height) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
-        byte[] ihdr = {
-            (byte) (width >>> 24), (byte) (width >>> 16), (byte) (width >>> 8), (byte) width,
-            (byte) (height >>> 24), (byte) (height >>> 16), (byte) (height >>> 8), (byte) height,
-            8, 2, 0, 0, 0}; // 8-bit RGB, deflate, adaptive filtering, no interlace
-        out.writeBytes(chunk("IHDR", ihdr));
-        out.writeBytes(chunk("IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01}));
-        out.writeBytes(chunk("IEND", new byte[0]));
-        return out.toByteArray();
-    }
-
     @Test
     void hugePngIsRefusedBeforeDecoding() throws IOException {
-        Path f = Files.write(dir.resolve("huge.png"), pngHeaderOnly(100_000, 100_000));
+        Path f = Files.write(dir.resolve("huge.png"), PngBytes.headerOnly(100_000, 100_000));
         long start = System.nanoTime();
         assertUnreadable(f, "100000x100000", "megapixels", "limit");
         assertTrue(System.nanoTime() - start < 2_000_000_000L, "refused without decoding");

@@ -1,7 +1,6 @@
 package io.resnet4j.infer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnet4j.engine.DataFormat;
 import io.resnet4j.engine.NoGrad;
@@ -21,7 +20,6 @@ class FusedModelTest {
     void matchesTheReference(String name) {
         Fixtures fx = Fixtures.load(name);
         ResNet model = fx.model();
-        float[] want = fx.logitsEval();
         for (Precision p : List.of(Precision.FP32, Precision.BF16)) {
             long[] shape = fx.inputShape();
             FusedModel fused = FusedModel.compile(model, p, (int) shape[0], (int) shape[2], (int) shape[3]);
@@ -31,16 +29,7 @@ class FusedModelTest {
                 DataFormat layout = p == Precision.FP32 ? DataFormat.CHANNELS_LAST : DataFormat.CHANNELS_FIRST;
                 got = Tensors.toFloats(fused.forward(Tensors.inFormat(Tensors.fromFloats(fx.input(), shape), layout)));
             }
-            assertEquals(want.length, got.length);
-            double maxRef = 0;
-            double maxDiff = 0;
-            for (int i = 0; i < want.length; i++) {
-                maxRef = Math.max(maxRef, Math.abs(want[i]));
-                maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
-            }
-            // fp32: the fixtures' recommended atol; bf16: as FixtureTest.bf16ForwardIsClose argues.
-            double tol = p == Precision.FP32 ? 2e-5 : 0.05 * maxRef;
-            assertTrue(maxDiff <= tol, name + " " + p + ": max diff " + maxDiff);
+            fx.assertLogitsMatch(name, p, got);
         }
     }
 

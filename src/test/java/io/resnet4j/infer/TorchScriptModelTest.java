@@ -1,8 +1,5 @@
 package io.resnet4j.infer;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import io.resnet4j.engine.DataFormat;
 import io.resnet4j.engine.NoGrad;
 import io.resnet4j.engine.Precision;
@@ -21,7 +18,6 @@ class TorchScriptModelTest {
     void matchesTheReference(String name) {
         Fixtures fx = Fixtures.load(name);
         ResNet model = fx.model();
-        float[] want = fx.logitsEval();
         for (Precision p : List.of(Precision.FP32, Precision.BF16)) {
             TorchScriptModel ts = TorchScriptModel.compile(model, true, p);
             float[] got;
@@ -29,16 +25,7 @@ class TorchScriptModelTest {
                 got = Tensors.toFloats(ts.forward(Tensors.inFormat(Tensors.fromFloats(fx.input(), fx.inputShape()),
                         DataFormat.CHANNELS_LAST)));
             }
-            assertEquals(want.length, got.length);
-            double maxRef = 0;
-            double maxDiff = 0;
-            for (int i = 0; i < want.length; i++) {
-                maxRef = Math.max(maxRef, Math.abs(want[i]));
-                maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
-            }
-            // fp32: the fixtures' recommended atol; bf16: as FixtureTest.bf16ForwardIsClose argues.
-            double tol = p == Precision.FP32 ? 2e-5 : 0.05 * maxRef;
-            assertTrue(maxDiff <= tol, name + " " + p + ": max diff " + maxDiff);
+            fx.assertLogitsMatch(name, p, got);
         }
     }
 }

@@ -1,6 +1,10 @@
 package io.resnet4j.model;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.resnet4j.engine.Precision;
 import io.resnet4j.io.SafeTensorsFile;
 import io.resnet4j.io.TensorEntry;
 import java.net.URISyntaxException;
@@ -66,6 +70,24 @@ public final class Fixtures {
     }
 
     /** The case's model with its stored weights, in evaluation mode. */
+    /**
+     * Asserts that {@code got} are this case's eval logits as computed in {@code precision}: fp32 within the
+     * fixtures' recommended 2e-5; bf16 within 5% of the largest reference logit (as
+     * {@code FixtureTest.bf16ForwardIsClose} argues).
+     */
+    public void assertLogitsMatch(String what, Precision precision, float[] got) {
+        float[] want = logitsEval();
+        assertEquals(want.length, got.length, what + ": logit count");
+        double maxRef = 0;
+        double maxDiff = 0;
+        for (int i = 0; i < want.length; i++) {
+            maxRef = Math.max(maxRef, Math.abs(want[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(want[i] - got[i]));
+        }
+        double tol = precision == Precision.FP32 ? 2e-5 : 0.05 * maxRef;
+        assertTrue(maxDiff <= tol, what + " " + precision + ": max diff " + maxDiff);
+    }
+
     public ResNet model() {
         return ResNet.load(architecture(), weightsPath(name));
     }

@@ -54,7 +54,7 @@ class HostileCliTest {
         Files.write(img.resolve("cut.png"), Scenery.truncated(t.resolve("good.png"), 0.5));
         Files.createDirectories(img.resolve("dir.png"));
         Files.createSymbolicLink(img.resolve("dangling.png"), img.resolve("nowhere.png"));
-        Files.write(img.resolve("huge.png"), Scenery.pngHeaderOnly(100_000, 100_000));
+        Files.write(img.resolve("huge.png"), io.resnet4j.data.PngBytes.headerOnly(100_000, 100_000));
 
         // Model directories that cannot be loaded.
         Files.createDirectories(t.resolve("m-empty"));

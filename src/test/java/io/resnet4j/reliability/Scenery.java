@@ -8,7 +8,6 @@ import io.resnet4j.model.ModelDirectory;
 import io.resnet4j.model.ResNet;
 import io.resnet4j.model.Weights;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
@@ -17,7 +16,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** Builds the good and bad files the reliability tests feed to resnet4j. */
@@ -140,35 +138,6 @@ final class Scenery {
             raf.setLength(8 + h.length + n);
         }
         return file;
-    }
-
-    /** A PNG whose header claims {@code width}×{@code height} pixels, with no real pixel data. */
-    static byte[] pngHeaderOnly(int width, int height) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
-        byte[] ihdr = {
-            (byte) (width >>> 24), (byte) (width >>> 16), (byte) (width >>> 8), (byte) width,
-            (byte) (height >>> 24), (byte) (height >>> 16), (byte) (height >>> 8), (byte) height,
-            8, 2, 0, 0, 0};
-        out.writeBytes(chunk("IHDR", ihdr));
-        out.writeBytes(chunk("IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01}));
-        out.writeBytes(chunk("IEND", new byte[0]));
-        return out.toByteArray();
-    }
-
-    private static byte[] chunk(String type, byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int n = data.length;
-        out.writeBytes(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
-        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        out.writeBytes(t);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        long c = crc.getValue();
-        out.writeBytes(new byte[] {(byte) (c >>> 24), (byte) (c >>> 16), (byte) (c >>> 8), (byte) c});
-        return out.toByteArray();
     }
 
     /** The first {@code fraction} of a file's bytes. */
