@@ -6,7 +6,6 @@ import io.resnet4j.ResNet4jException;
 import io.resnet4j.data.BatchLoader;
 import io.resnet4j.data.DataSources;
 import io.resnet4j.data.Dataset;
-import io.resnet4j.data.Normalization;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.infer.EvalResult;
 import io.resnet4j.infer.Evaluation;
@@ -73,8 +72,7 @@ final class EvalCommand implements Callable<Integer> {
         if (batchSize < 1) {
             throw new Main.UsageException("--batch-size must be at least 1");
         }
-        BatchLoader.Config lc = BatchLoader.Config.evaluation(batchSize, cfg.architecture().inChannels(),
-                cfg.minAspectDim(), cfg.resizeDim(), new Normalization(cfg.mean(), cfg.std())).withSkipUnreadable(true);
+        BatchLoader.Config lc = Evaluation.loaderConfig(cfg, batchSize);
         Precision other = agreementWith == null ? null : Flags.precision(agreementWith);
         EvalResult r;
         EvalResult r2 = null;

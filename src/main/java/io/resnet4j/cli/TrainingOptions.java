@@ -10,6 +10,10 @@ final class TrainingOptions {
     @Option(names = "--epochs", paramLabel = "E", description = "Passes over the training set (default 10).")
     Integer epochs;
 
+    @Option(names = "--time-budget", paramLabel = "MIN", description = "Stop after about MIN minutes of training and "
+            + "validation, annealing the learning rate over them; --epochs is then an upper bound (default 1000).")
+    Double timeBudget;
+
     @Option(names = "--batch-size", paramLabel = "B", description = "Images per step (default 128).")
     Integer batchSize;
 
@@ -68,6 +72,11 @@ final class TrainingOptions {
         TrainOptions.Builder b = base.toBuilder();
         if (epochs != null) {
             b.epochs(epochs);
+        } else if (timeBudget != null) {
+            b.epochs(1000); // the budget ends the run
+        }
+        if (timeBudget != null) {
+            b.budgetMinutes(timeBudget);
         }
         if (batchSize != null) {
             b.batchSize(batchSize);
@@ -126,6 +135,7 @@ final class TrainingOptions {
     /** Every flag given is in its range (a usage error naming the flag otherwise). */
     void check() {
         Flags.atLeast("--epochs", epochs, 1);
+        Flags.positive("--time-budget", timeBudget);
         Flags.atLeast("--batch-size", batchSize, 1);
         Flags.atLeast("--limit", limit, 1);
         Flags.positive("--lr", lr);

@@ -2,11 +2,13 @@ package io.resnet4j.infer;
 
 import io.resnet4j.data.Batch;
 import io.resnet4j.data.BatchLoader;
+import io.resnet4j.data.Normalization;
 import io.resnet4j.engine.Autocast;
 import io.resnet4j.engine.NoGrad;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
+import io.resnet4j.model.ModelConfig;
 import io.resnet4j.model.ResNet;
 import io.resnet4j.train.Progress;
 import java.util.List;
@@ -15,6 +17,15 @@ import org.bytedeco.pytorch.Tensor;
 /** Runs a model in evaluation mode over every batch of a loader and scores it. */
 public final class Evaluation {
     private Evaluation() {}
+
+    /**
+     * The loader settings that evaluate a saved model as it was trained: its channels, preprocessing sizes and
+     * normalization, no augmentation; unreadable images are counted and skipped.
+     */
+    public static BatchLoader.Config loaderConfig(ModelConfig cfg, int batchSize) {
+        return BatchLoader.Config.evaluation(batchSize, cfg.architecture().inChannels(), cfg.minAspectDim(),
+                cfg.resizeDim(), new Normalization(cfg.mean(), cfg.std())).withSkipUnreadable(true);
+    }
 
     /**
      * Evaluates {@code model} (switched to eval mode) on one pass of {@code loader} (epoch 0, no augmentation

@@ -28,18 +28,18 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * A training checkpoint: everything a run needs to continue exactly where it stopped, in one safetensors file
  * {@code checkpoints/epoch-NNNN.safetensors}: the model's tensors ({@code model.<name>}), the SGD momentum
- * buffers ({@code momentum.<name>}), and in the metadata the completed epoch, the global step, the model config
- * and the training options. Data order and augmentation are functions of (seed, epoch), so nothing else is
+ * buffers ({@code momentum.<name>}), and in the metadata the completed epoch, the global step, the seconds the run
+ * has taken (for a time budget), the model config and the training options. Data order and augmentation are functions of (seed, epoch), so nothing else is
  * needed. Each file is written atomically; the two newest are kept, and once epoch N is written, checkpoints of
  * later epochs (an earlier run's in the same folder, or unusable ones that --resume skipped) are removed.
  */
-public record Checkpoint(Path file, int epoch, long step, ModelConfig config, String options) {
+public record Checkpoint(Path file, int epoch, long step, double seconds, ModelConfig config, String options) {
     static final String DIR = "checkpoints";
     private static final int KEEP = 2;
 
     /** Writes a checkpoint after {@code epoch} completed epochs and prunes older ones. */
-    static Checkpoint write(Path runDir, ResNet model, Sgd sgd, int epoch, long step, ModelConfig config,
-            String options) {
+    static Checkpoint write(Path runDir, ResNet model, Sgd sgd, int epoch, long step, double seconds,
+            ModelConfig config, String options) {
         Path dir = runDir.resolve(DIR);
         try {
             Files.createDirectories(dir);
@@ -55,12 +55,13 @@ public record Checkpoint(Path file, int epoch, long step, ModelConfig config, St
         meta.put("format", "resnet4j-checkpoint");
         meta.put("epoch", Integer.toString(epoch));
         meta.put("step", Long.toString(step));
+        meta.put("seconds", Double.toString(seconds));
         meta.put("config", ModelDirectory.toJson(config));
         meta.put("options", options);
         Path file = dir.resolve(String.format("epoch-%04d.safetensors", epoch));
         SafeTensorsWriter.write(file, tensors, meta);
         prune(dir, epoch);
-        return new Checkpoint(file, epoch, step, config, options);
+        return new Checkpoint(file, epoch, step, seconds, config, options);
     }
 
     /** The newest checkpoint in {@code runDir} that opens and validates; older ones are tried when it does not. */
@@ -72,7 +73,7 @@ public record Checkpoint(Path file, int epoch, long step, ModelConfig config, St
                     throw new ResNet4jException(f.getFileName() + " is not a resnet4j checkpoint");
                 }
                 return Optional.of(new Checkpoint(f, Integer.parseInt(m.get("epoch")), Long.parseLong(m.get("step")),
-                        ModelDirectory.fromJson(m.get("config")), m.getOrDefault("options", "")));
+                        Double.parseDouble(m.getOrDefault("seconds", "0")), ModelDirectory.fromJson(m.get("config")), m.getOrDefault("options", "")));
             } catch (ResNet4jException | NumberFormatException | NullPointerException e) {
                 problems.add(e.getMessage());
             }

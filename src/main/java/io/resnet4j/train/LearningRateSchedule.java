@@ -87,7 +87,26 @@ public final class LearningRateSchedule {
         return decay == Decay.STEP ? stepDecay(step) : cosineDecay(step);
     }
 
-    private double stepDecay(long step) {
+    /**
+     * The learning rate for step {@code step} of a run with a time budget of which {@code budgetFraction} (in
+     * [0, 1]) is spent. The warmup counts steps as in {@link #at(long)}; after it the decay is at whichever is
+     * further along, the steps or the budget ({@code budgetFraction * totalSteps}), so the rate reaches its end
+     * value when either the epochs or the time run out, and a slower machine simply takes fewer steps.
+     *
+     * @throws ResNet4jException if {@code step} is negative or the fraction is outside [0, 1]
+     */
+    public double at(long step, double budgetFraction) {
+        if (!(budgetFraction >= 0 && budgetFraction <= 1)) {
+            throw new ResNet4jException("Budget fraction must be in [0, 1], got " + budgetFraction + ".");
+        }
+        if (step < warmupSteps) {
+            return at(step);
+        }
+        double position = Math.max(step, budgetFraction * totalSteps);
+        return decay == Decay.STEP ? stepDecay(position) : cosineDecay(position);
+    }
+
+    private double stepDecay(double step) {
         double lr = baseLr;
         for (int milestone : milestones) {
             if (step >= milestone * stepsPerEpoch) {
@@ -97,11 +116,11 @@ public final class LearningRateSchedule {
         return lr;
     }
 
-    private double cosineDecay(long step) {
+    private double cosineDecay(double step) {
         if (step >= totalSteps) {
             return minLr;
         }
-        double progress = (double) (step - warmupSteps) / (totalSteps - warmupSteps);
+        double progress = (step - warmupSteps) / (totalSteps - warmupSteps);
         return minLr + (baseLr - minLr) * 0.5 * (1.0 + Math.cos(Math.PI * progress));
     }
 

@@ -27,11 +27,14 @@ import io.resnet4j.engine.Precision;
  * @param workers background threads decoding and batching
  * @param augment training augmentation on
  * @param erasing with augmentation, the probability of random erasing per example (0: off)
+ * @param budgetMinutes a wall-clock budget for training and validation (0: none): the run stops when it is spent,
+ *     mid-epoch if need be, and the learning-rate decay is stretched over it ({@link LearningRateSchedule#at(long,
+ *     double)}); {@code epochs} is then an upper bound
  */
 public record TrainOptions(int epochs, int batchSize, int limit, double lr, double warmupEpochs, String decay,
         double momentum, boolean nesterov, double weightDecay, boolean decayNormsAndBiases, double labelSmoothing,
         Precision precision, DataFormat dataFormat, long seed, double bnMomentum, int workers, boolean augment,
-        double erasing) {
+        double erasing, double budgetMinutes) {
 
     public TrainOptions {
         if (epochs < 1 || batchSize < 1 || limit < 0 || workers < 1) {
@@ -39,16 +42,17 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
         }
         if (!(lr > 0) || !(momentum >= 0 && momentum < 1) || !(weightDecay >= 0) || !(warmupEpochs >= 0)
                 || !(labelSmoothing >= 0 && labelSmoothing < 1) || !(bnMomentum >= 0 && bnMomentum <= 1)
-                || !(erasing >= 0 && erasing <= 1)) {
+                || !(erasing >= 0 && erasing <= 1) || !(budgetMinutes >= 0 && budgetMinutes < 1e7)) {
             throw new ResNet4jException("out-of-range hyperparameter: lr " + lr + ", momentum " + momentum
                     + ", weight decay " + weightDecay + ", warmup " + warmupEpochs + ", label smoothing "
-                    + labelSmoothing + ", bn momentum " + bnMomentum + ", erasing " + erasing);
+                    + labelSmoothing + ", bn momentum " + bnMomentum + ", erasing " + erasing + ", time budget "
+                    + budgetMinutes + " minutes");
         }
     }
 
     public static TrainOptions defaults() {
         return new TrainOptions(10, 128, 0, 0.1, 1.0, "cosine", 0.9, true, 5e-4, false, 0.0, Precision.FP32,
-                DataFormat.CHANNELS_LAST, 0, 0.1, 1, true, 0.0);
+                DataFormat.CHANNELS_LAST, 0, 0.1, 1, true, 0.0, 0.0);
     }
 
     public TrainOptions withEpochs(int v) {
@@ -87,6 +91,10 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
         return toBuilder().augment(v).build();
     }
 
+    public TrainOptions withBudgetMinutes(double v) {
+        return toBuilder().budgetMinutes(v).build();
+    }
+
     public Builder toBuilder() {
         return new Builder(this);
     }
@@ -111,6 +119,7 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
         private int workers;
         private boolean augment;
         private double erasing;
+        private double budgetMinutes;
 
         private Builder(TrainOptions o) {
             epochs = o.epochs;
@@ -131,6 +140,7 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
             workers = o.workers;
             augment = o.augment;
             erasing = o.erasing;
+            budgetMinutes = o.budgetMinutes;
         }
 
         public Builder epochs(int v) { epochs = v; return this; }
@@ -151,11 +161,12 @@ public record TrainOptions(int epochs, int batchSize, int limit, double lr, doub
         public Builder workers(int v) { workers = v; return this; }
         public Builder augment(boolean v) { augment = v; return this; }
         public Builder erasing(double v) { erasing = v; return this; }
+        public Builder budgetMinutes(double v) { budgetMinutes = v; return this; }
 
         public TrainOptions build() {
             return new TrainOptions(epochs, batchSize, limit, lr, warmupEpochs, decay, momentum, nesterov, weightDecay,
                     decayNormsAndBiases, labelSmoothing, precision, dataFormat, seed, bnMomentum, workers, augment,
-                    erasing);
+                    erasing, budgetMinutes);
         }
     }
 

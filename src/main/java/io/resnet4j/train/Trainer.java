@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * Trains a ResNet on a data source and leaves a model directory behind.
@@ -32,7 +33,10 @@ import java.util.Optional;
  * after the last epoch), {@code metrics.csv}, {@code loss.png}, {@code accuracy.png}, {@code lr.png} and
  * {@code checkpoints/}. Each epoch: training with a progress line (loss, accuracy, images/s, ETA), validation
  * on the test split, a metrics row, fresh plots, an atomic checkpoint. {@link #resume} continues from the newest
- * good checkpoint exactly: same weights, momentum buffers, learning rate and next batch.
+ * good checkpoint exactly: same weights, momentum buffers, learning rate and next batch. With a time budget
+ * ({@link TrainOptions#budgetMinutes()}) the run stops when the budget is spent, its last epoch possibly partial,
+ * and the learning rate anneals over the budget; the rates then depend on the machine's speed, so a resumed
+ * budgeted run continues the budget but not bit for bit.
  */
 public final class Trainer {
     /** What a finished run reports. */
@@ -46,6 +50,7 @@ public final class Trainer {
     private boolean resume;
     private int minAspectDim;
     private int resizeDim;
+    private LongSupplier clock = System::nanoTime;
 
     /**
      * @param arch the architecture; its classes and input channels must match the data
@@ -72,6 +77,12 @@ public final class Trainer {
         return this;
     }
 
+    /** Replaces the monotonic nanosecond clock that the time budget reads (for tests). */
+    Trainer clock(LongSupplier nanoClock) {
+        this.clock = nanoClock;
+        return this;
+    }
+
     /** Overrides the preprocessing sizes (SPEC §3): shorter side, then centre/random crop. */
     public Trainer imageSize(int minAspectDim, int resizeDim) {
         this.minAspectDim = minAspectDim;
@@ -95,6 +106,7 @@ public final class Trainer {
                 .withSkipUnreadable(true);
         int startEpoch = 0;
         long step = 0;
+        double spentBefore = 0;
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new ResNet4jException("the run folder " + out + " is a file, not a directory");
         }
@@ -125,6 +137,7 @@ public final class Trainer {
                 c.restore(model, sgd);
                 startEpoch = c.epoch();
                 step = c.step();
+                spentBefore = c.seconds();
                 log.printf("resnet4j: resuming after epoch %d (step %d) from %s%n", startEpoch, step, c.file());
             } else {
                 log.println("resnet4j: no checkpoint in " + out + "; starting from scratch");
@@ -140,15 +153,19 @@ public final class Trainer {
         Runtime.getRuntime().addShutdownHook(interrupted);
         EvalResult validation = null;
         double lastRate = 0;
-        long started = System.nanoTime();
+        long started = clock.getAsLong();
+        TimeBudget budget = new TimeBudget(options.budgetMinutes() * 60, spentBefore, clock);
+        int epochsDone = startEpoch;
         try (BatchLoader trainLoader = new BatchLoader(train, trainCfg);
                 BatchLoader evalLoader = new BatchLoader(data.test(), evalCfg)) {
             LearningRateSchedule schedule = options.schedule(trainLoader.batchesPerEpoch());
-            for (int epoch = startEpoch; epoch < options.epochs(); epoch++) {
-                long t0 = System.nanoTime();
-                EpochStats stats = trainEpoch(model, sgd, trainLoader, schedule, epoch, step);
+            for (int epoch = startEpoch; epoch < options.epochs() && !budget.exhausted(); epoch++) {
+                long t0 = clock.getAsLong();
+                String label = epochLabel(epoch, budget, (t0 - started) / 1e9 / (epoch - startEpoch));
+                EpochStats stats = trainEpoch(model, sgd, trainLoader, schedule, budget, epoch, label, step);
                 step = stats.step;
-                double seconds = (System.nanoTime() - t0) / 1e9;
+                long t1 = clock.getAsLong();
+                double seconds = (t1 - t0) / 1e9;
                 lastRate = stats.images / seconds;
                 validation = Evaluation.evaluate(model, evalLoader, data.classes(), options.precision(), null);
                 if (epoch == startEpoch) {
@@ -157,21 +174,29 @@ public final class Trainer {
                     metrics.retainUpTo(startEpoch);
                 }
                 metrics.append(new MetricsRow(epoch + 1, step, stats.loss(), stats.accuracy(), validation.loss(),
-                        validation.top1(), validation.top5(), schedule.at(Math.max(0, step - 1)), lastRate, seconds));
+                        validation.top1(), validation.top5(), stats.lastLr(), lastRate, seconds));
                 Plots.trainingCurves(metrics.rows(), out);
-                Checkpoint.write(out, model, sgd, epoch + 1, step, config, optionsJson);
+                budget.reserve((clock.getAsLong() - t1) / 1e9);
+                Checkpoint.write(out, model, sgd, epoch + 1, step, budget.checkpointSeconds(), config, optionsJson);
+                epochsDone = epoch + 1;
                 int later = Checkpoint.removeAfter(out, epoch + 1);
                 if (later > 0) {
                     log.printf("resnet4j: removed %d checkpoint%s after epoch %d, of an earlier or abandoned run%n",
                             later, later == 1 ? "" : "s", epoch + 1);
                 }
-                log.printf("epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%  "
-                        + "%.0f img/s  %.0f s%n", epoch + 1, options.epochs(), stats.loss(), 100 * stats.accuracy(),
+                log.printf("%s  train loss %.4f acc %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%  "
+                        + "%.0f img/s  %.0f s%n", label, stats.loss(), 100 * stats.accuracy(),
                         validation.loss(), 100 * validation.top1(), 100 * validation.top5(), lastRate, seconds);
+                if (budget.exhausted()) {
+                    log.printf("resnet4j: the %.3g-minute time budget is spent: %d epoch%s%s%n", budget.minutes(),
+                            epochsDone, epochsDone == 1 ? "" : "s", stats.partial() ? String.format(
+                                    " (the last one %d of %d images)", stats.images(), train.size()) : "");
+                }
             }
             if (validation == null) {
                 // Killed after the last checkpoint but before the model was saved: nothing is left to train.
-                log.printf("resnet4j: the checkpoint completed all %d epochs (raise --epochs to train longer); "
+                log.printf(budget.exhausted() ? "resnet4j: the checkpoint spent the time budget; saving its model%n"
+                        : "resnet4j: the checkpoint completed all %d epochs (raise --epochs to train longer); "
                         + "saving its model%n", startEpoch);
                 validation = Evaluation.evaluate(model, evalLoader, data.classes(), options.precision(), null);
             }
@@ -181,7 +206,7 @@ public final class Trainer {
         Runtime.getRuntime().removeShutdownHook(interrupted);
         model.train(false);
         ModelDirectory.save(out, model, config);
-        return new Result(out, options.epochs(), validation, lastRate, (System.nanoTime() - started) / 1e9);
+        return new Result(out, epochsDone, validation, lastRate, (clock.getAsLong() - started) / 1e9);
     }
 
     /** Says how many distinct images of a split could not be read (each is skipped in every epoch). */
@@ -193,45 +218,21 @@ public final class Trainer {
         }
     }
 
-    /**
-     * Training images per second of this configuration on this machine, measured over {@code steps} steps of a
-     * throwaway model (after two warm-up steps). Used by the demo to fit its epochs into a time budget.
-     */
-    public double measureTrainingRate(int steps) {
-        ResNet model = ResNet.build(arch, options.bnMomentum());
-        Sgd sgd = new Sgd(model, options.momentum(), options.nesterov(), options.weightDecay(),
-                options.decayNormsAndBiases());
-        Normalization norm = Normalization.identity(arch.inChannels());
-        BatchLoader.Config cfg = BatchLoader.Config.training(options.batchSize(), arch.inChannels(), minAspectDim,
-                resizeDim, norm, options.seed()).withThreads(options.workers()).withAugment(options.augment())
-                .withErasing(options.erasing());
-        int warmup = 5;
-        long[] times = new long[steps];
-        int n = 0;
-        model.train(true);
-        try (BatchLoader loader = new BatchLoader(data.train(), cfg); var it = loader.iterator(0)) {
-            for (int i = 0; i < steps + warmup && it.hasNext(); i++) {
-                Batch b = it.next();
-                long t0 = System.nanoTime();
-                try (Scope s = Scope.open()) {
-                    TrainingStep.forwardBackward(model, sgd, b.data(), b.shape(), b.labels(), options.precision(), 0);
-                    sgd.step(options.lr() / 100);
-                }
-                if (i >= warmup && b.size() == options.batchSize()) {
-                    times[n++] = System.nanoTime() - t0;
-                }
-            }
+    /** "epoch 3/10"; with a time budget "epoch 3 of ~12" (from the pace so far) or "epoch 1 of at most 30". */
+    private String epochLabel(int epoch, TimeBudget budget, double secondsPerEpoch) {
+        if (!budget.limited()) {
+            return String.format("epoch %d/%d", epoch + 1, options.epochs());
         }
-        if (n == 0) {
-            throw new ResNet4jException("too little training data to measure the training speed");
+        if (!(secondsPerEpoch > 0 && Double.isFinite(secondsPerEpoch))) {
+            return String.format("epoch %d of at most %d", epoch + 1, options.epochs());
         }
-        // The median step: first-call set-up and the odd hiccup of a shared machine do not count.
-        long[] sorted = java.util.Arrays.copyOf(times, n);
-        java.util.Arrays.sort(sorted);
-        return options.batchSize() / (sorted[n / 2] / 1e9);
+        double left = Math.max(0, budget.minutes() * 60 - budget.spent());
+        int estimate = (int) Math.ceil(epoch + left / secondsPerEpoch);
+        return String.format("epoch %d of ~%d", epoch + 1, Math.max(epoch + 1, Math.min(options.epochs(), estimate)));
     }
 
-    private record EpochStats(long step, double lossSum, long correct, long images) {
+    /** @param partial the time budget ran out before the epoch did */
+    private record EpochStats(long step, double lossSum, long correct, long images, double lastLr, boolean partial) {
         double loss() {
             return images == 0 ? Double.NaN : lossSum / images;
         }
@@ -241,21 +242,27 @@ public final class Trainer {
         }
     }
 
+    /** One pass over the training data, or the part of it that the time budget leaves room for. */
     private EpochStats trainEpoch(ResNet model, Sgd sgd, BatchLoader loader, LearningRateSchedule schedule,
-            int epoch, long step) {
+            TimeBudget budget, int epoch, String label, long step) {
         model.train(true);
         double lossSum = 0;
         long correct = 0;
         long images = 0;
+        double lr = schedule.at(Math.max(0, step - 1), budget.fraction());
         long total = (long) loader.batchesPerEpoch() * options.batchSize();
-        try (Progress progress = Progress.start(String.format("epoch %d/%d", epoch + 1, options.epochs()), total);
-                var it = loader.iterator(epoch)) {
+        boolean partial = false;
+        try (Progress progress = Progress.start(label, total); var it = loader.iterator(epoch)) {
             while (it.hasNext()) {
+                if (images > 0 && budget.exhausted()) { // at least one step, however small the budget
+                    partial = true;
+                    break;
+                }
                 Batch b = it.next();
                 if (b.size() == 0) {
                     continue; // every image of the batch was unreadable (counted and reported by the loader)
                 }
-                double lr = schedule.at(step);
+                lr = schedule.at(step, budget.fraction());
                 float loss;
                 long hits;
                 try (Scope s = Scope.open()) {
@@ -278,7 +285,7 @@ public final class Trainer {
                 progress.metrics(lossSum / images, (double) correct / images);
             }
         }
-        return new EpochStats(step, lossSum, correct, images);
+        return new EpochStats(step, lossSum, correct, images, lr, partial);
     }
 
     private static String describe(Architecture a) {

@@ -20,6 +20,50 @@ class LearningRateScheduleTest {
                 .warmupEpochs(2).warmupStartFactor(0.01).decay("cosine").build();
     }
 
+    /** Cosine of {@link #warmupCosine()} at a (possibly fractional) step past the warmup, by hand. */
+    private static double cosineAt(double step) {
+        return 0.1 * 0.5 * (1 + Math.cos(Math.PI * (step - 200) / 800));
+    }
+
+    @Test
+    void aBudgetAheadOfTheStepsMovesTheDecayOn() {
+        LearningRateSchedule s = warmupCosine();
+        assertEquals(cosineAt(500), s.at(300, 0.5), EPS);   // half the time spent, 300 of 1000 steps done
+        assertEquals(cosineAt(612.5), s.at(300, 0.6125), EPS);
+        assertEquals(0.0, s.at(300, 1.0), EPS);            // time is up: the end of the decay
+    }
+
+    @Test
+    void stepsAheadOfTheBudgetKeepTheStepSchedule() {
+        LearningRateSchedule s = warmupCosine();
+        assertEquals(s.at(700), s.at(700, 0.1), 0.0);
+        assertEquals(s.at(700), s.at(700, 0.0), 0.0);
+        assertEquals(cosineAt(700), s.at(700, 0.7), EPS);
+    }
+
+    @Test
+    void theWarmupCountsStepsWhateverTheBudget() {
+        LearningRateSchedule s = warmupCosine();
+        assertEquals(0.0505, s.at(100, 0.9), EPS);
+    }
+
+    @Test
+    void aBudgetReachesStepMilestonesAtTheirShareOfIt() {
+        LearningRateSchedule s = LearningRateSchedule.builder().baseLr(0.1).epochs(10).stepsPerEpoch(100)
+                .decay("step:5,8").build();
+        assertEquals(0.1, s.at(250, 0.49), EPS);
+        assertEquals(0.01, s.at(250, 0.5), EPS);
+        assertEquals(0.001, s.at(250, 0.85), EPS);
+    }
+
+    @Test
+    void aBudgetFractionOutsideZeroToOneIsRefused() {
+        LearningRateSchedule s = warmupCosine();
+        assertThrows(ResNet4jException.class, () -> s.at(300, -0.1));
+        assertThrows(ResNet4jException.class, () -> s.at(300, 1.5));
+        assertThrows(ResNet4jException.class, () -> s.at(300, Double.NaN));
+    }
+
     @Test
     void warmupRampsLinearlyFromStartFactorToBaseLr() {
         LearningRateSchedule s = warmupCosine();

@@ -61,8 +61,56 @@ class TrainerTest {
         new Trainer(SyntheticData.splits(256, 64), tiny(), options(2), resumed, new PrintStream(log)).resume(true)
                 .run();
         assertTrue(log.toString().contains("resuming after epoch 1"), log.toString());
-        Map<String, Tensor> a = ModelDirectory.load(straight).model().namedTensors();
-        Map<String, Tensor> b = ModelDirectory.load(resumed).model().namedTensors();
+        assertSameWeights(straight, resumed);
+        assertEquals(2, MetricsLog.read(resumed.resolve("metrics.csv")).size());
+    }
+
+    /** A clock that moves on 20 ms each time it is read: the run's timeline depends only on the code. */
+    private static java.util.function.LongSupplier tickingClock() {
+        java.util.concurrent.atomic.AtomicLong t = new java.util.concurrent.atomic.AtomicLong();
+        return () -> t.addAndGet(20_000_000L);
+    }
+
+    @Test
+    void aTimeBudgetEndsTheRunWithTheRateAnnealed() {
+        Path run = tmp.resolve("budget");
+        TrainOptions o = options(1000).withBudgetMinutes(0.02); // 1.2 s of the ticking clock, ~30 steps of 8 a epoch
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(SyntheticData.splits(256, 64), tiny(), o, run, new PrintStream(log))
+                .clock(tickingClock()).run();
+        assertTrue(r.epochs() >= 2 && r.epochs() < 10, r.epochs() + " epochs");
+        assertTrue(log.toString().contains("time budget is spent"), log.toString());
+        List<MetricsLog.MetricsRow> rows = MetricsLog.read(run.resolve("metrics.csv"));
+        assertEquals(r.epochs(), rows.size());
+        for (int i = 1; i < rows.size(); i++) {
+            assertTrue(rows.get(i).lr() < rows.get(i - 1).lr(), "the rate falls epoch after epoch: " + rows);
+        }
+        // With 1000 epochs and no budget the rate would still be at its peak (0.05); the budget annealed it.
+        assertTrue(rows.get(rows.size() - 1).lr() < 0.001, "last rate " + rows.get(rows.size() - 1).lr());
+
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        new Trainer(SyntheticData.splits(256, 64), tiny(), o, run, new PrintStream(again)).clock(tickingClock())
+                .resume(true).run();
+        assertTrue(again.toString().contains("spent the time budget"), again.toString());
+        assertEquals(r.epochs(), MetricsLog.read(run.resolve("metrics.csv")).size());
+    }
+
+    @Test
+    void aBudgetThatIsNotReachedChangesNothing() {
+        Path plain = tmp.resolve("plain");
+        new Trainer(SyntheticData.splits(256, 64), tiny(), options(2), plain, QUIET).run();
+        Path budgeted = tmp.resolve("budgeted");
+        Trainer.Result r = new Trainer(SyntheticData.splits(256, 64), tiny(), options(2).withBudgetMinutes(60),
+                budgeted, QUIET).clock(() -> 0L).run();
+        assertEquals(2, r.epochs());
+        assertSameWeights(plain, budgeted);
+    }
+
+    /** The two model directories hold the same tensors, within the noise of multi-threaded reductions. */
+    private static void assertSameWeights(Path dirA, Path dirB) {
+        Map<String, Tensor> a = ModelDirectory.load(dirA).model().namedTensors();
+        Map<String, Tensor> b = ModelDirectory.load(dirB).model().namedTensors();
+        assertEquals(a.keySet(), b.keySet());
         for (String k : a.keySet()) {
             float[] x = Tensors.toFloats(a.get(k));
             float[] y = Tensors.toFloats(b.get(k));
@@ -70,7 +118,6 @@ class TrainerTest {
                 assertEquals(x[i], y[i], 1e-5, k + "[" + i + "]");
             }
         }
-        assertEquals(2, MetricsLog.read(resumed.resolve("metrics.csv")).size());
     }
 
     @Test
