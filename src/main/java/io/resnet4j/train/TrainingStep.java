@@ -11,9 +11,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The forward and backward half of one training step on a batch, shared by the trainer, its speed calibration
- * and {@code bench --mode train}. Call it inside a {@link io.resnet4j.engine.Scope}; then, having looked at the loss,
- * {@link Sgd#step(double)} applies the update.
+ * The forward and backward half of one training step on a batch, shared by the trainer and {@code bench --mode
+ * train}. Call it inside a {@link io.resnet4j.engine.Scope}; then, having looked at the loss, {@link Sgd#step(double)}
+ * applies the update.
  */
 public final class TrainingStep {
     /** The batch's mean loss and how many images the model classified correctly. */
