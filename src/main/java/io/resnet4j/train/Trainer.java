@@ -218,13 +218,13 @@ public final class Trainer {
         }
     }
 
-    /** "epoch 3/10"; with a time budget "epoch 3 of ~12" (from the pace so far) or "epoch 1 of at most 30". */
+    /** "epoch 3/10"; with a time budget "epoch 3 of ~12" (from the pace so far), at first "epoch 1, 10-minute budget". */
     private String epochLabel(int epoch, TimeBudget budget, double secondsPerEpoch) {
         if (!budget.limited()) {
             return String.format("epoch %d/%d", epoch + 1, options.epochs());
         }
         if (!(secondsPerEpoch > 0 && Double.isFinite(secondsPerEpoch))) {
-            return String.format("epoch %d of at most %d", epoch + 1, options.epochs());
+            return String.format("epoch %d, %.3g-minute budget", epoch + 1, budget.minutes());
         }
         double left = Math.max(0, budget.minutes() * 60 - budget.spent());
         int estimate = (int) Math.ceil(epoch + left / secondsPerEpoch);
