@@ -94,9 +94,8 @@ final class DemoCommand implements Callable<Integer> {
         List<Predictor.Prediction> preds = new Predictor(model, options.precision(), 16).predict(samples, 1);
         System.out.printf("%n%s test accuracy: %.2f%% top-1, %.2f%% top-5; %.2f%% top-1 with flip test-time "
                 + "augmentation (%s, %d epochs, %.1f minutes)%n", data.equals("fashion-mnist") ? "Fashion-MNIST" : data,
-                100 * result.validation().top1(),
-                100 * result.validation().top5(), 100 * tta.top1(), arch.name(), result.epochs(),
-                result.seconds() / 60);
+                100 * result.validation().top1(), 100 * result.validation().top5(), 100 * tta.top1(), arch.name(),
+                result.epochs(), result.seconds() / 60);
         System.out.println("Predictions for a few test images:");
         for (int i = 0; i < preds.size(); i++) {
             Predictor.Scored s = preds.get(i).top().get(0);

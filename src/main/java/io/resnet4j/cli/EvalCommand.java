@@ -80,8 +80,8 @@ final class EvalCommand implements Callable<Integer> {
         try (BatchLoader loader = new BatchLoader(test, lc)) {
             r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), prec, json ? null : "eval", flipTta);
             if (other != null) {
-                r2 = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), other, json ? null : "eval " + agreementWith,
-                        flipTta);
+                r2 = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), other,
+                        json ? null : "eval " + agreementWith, flipTta);
             }
             skipped = loader.skippedExamples().length;
             if (skipped > 0) {

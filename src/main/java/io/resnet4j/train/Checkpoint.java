@@ -29,9 +29,10 @@ import org.bytedeco.pytorch.Tensor;
  * A training checkpoint: everything a run needs to continue exactly where it stopped, in one safetensors file
  * {@code checkpoints/epoch-NNNN.safetensors}: the model's tensors ({@code model.<name>}), the SGD momentum
  * buffers ({@code momentum.<name>}), and in the metadata the completed epoch, the global step, the seconds the run
- * has taken (for a time budget), the model config and the training options. Data order and augmentation are functions of (seed, epoch), so nothing else is
- * needed. Each file is written atomically; the two newest are kept, and once epoch N is written, checkpoints of
- * later epochs (an earlier run's in the same folder, or unusable ones that --resume skipped) are removed.
+ * has taken (for a time budget), the model config and the training options. Data order and augmentation are
+ * functions of (seed, epoch), so nothing else is needed. Each file is written atomically; the two newest are kept,
+ * and once epoch N is written, checkpoints of later epochs (an earlier run's in the same folder, or unusable ones that
+ * --resume skipped) are removed.
  */
 public record Checkpoint(Path file, int epoch, long step, double seconds, ModelConfig config, String options) {
     static final String DIR = "checkpoints";
@@ -73,7 +74,8 @@ public record Checkpoint(Path file, int epoch, long step, double seconds, ModelC
                     throw new ResNet4jException(f.getFileName() + " is not a resnet4j checkpoint");
                 }
                 return Optional.of(new Checkpoint(f, Integer.parseInt(m.get("epoch")), Long.parseLong(m.get("step")),
-                        Double.parseDouble(m.getOrDefault("seconds", "0")), ModelDirectory.fromJson(m.get("config")), m.getOrDefault("options", "")));
+                        Double.parseDouble(m.getOrDefault("seconds", "0")), ModelDirectory.fromJson(m.get("config")),
+                        m.getOrDefault("options", "")));
             } catch (ResNet4jException | NumberFormatException | NullPointerException e) {
                 problems.add(e.getMessage());
             }

@@ -36,6 +36,11 @@ final class TimeBudget {
         return spentBefore + (nanoClock.getAsLong() - start) / 1e9;
     }
 
+    /** Seconds of the budget not yet spent (0 once it is all spent). */
+    double secondsLeft() {
+        return Math.max(0, seconds - spent());
+    }
+
     /** The fraction of the training time spent, in [0, 1] (0 without a budget). */
     double fraction() {
         return limited() ? Math.min(1, spent() / (seconds - reserve)) : 0;

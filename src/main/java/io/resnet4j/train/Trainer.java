@@ -190,7 +190,8 @@ public final class Trainer {
                 if (budget.exhausted()) {
                     log.printf("resnet4j: the %.3g-minute time budget is spent: %d epoch%s%s%n", budget.minutes(),
                             epochsDone, epochsDone == 1 ? "" : "s", stats.partial() ? String.format(
-                                    " (the last one %d of %d images)", stats.images(), train.size()) : "");
+                                    " (the last one %d of %d images)", stats.images(),
+                                    (long) trainLoader.batchesPerEpoch() * options.batchSize()) : "");
                 }
             }
             if (validation == null) {
@@ -218,7 +219,10 @@ public final class Trainer {
         }
     }
 
-    /** "epoch 3/10"; with a time budget "epoch 3 of ~12" (from the pace so far), at first "epoch 1, 10-minute budget". */
+    /**
+     * "epoch 3/10"; with a time budget "epoch 3 of ~12" (from the pace so far), and before any pace is known
+     * "epoch 1, 10.0-minute budget".
+     */
     private String epochLabel(int epoch, TimeBudget budget, double secondsPerEpoch) {
         if (!budget.limited()) {
             return String.format("epoch %d/%d", epoch + 1, options.epochs());
@@ -226,8 +230,7 @@ public final class Trainer {
         if (!(secondsPerEpoch > 0 && Double.isFinite(secondsPerEpoch))) {
             return String.format("epoch %d, %.3g-minute budget", epoch + 1, budget.minutes());
         }
-        double left = Math.max(0, budget.minutes() * 60 - budget.spent());
-        int estimate = (int) Math.ceil(epoch + left / secondsPerEpoch);
+        int estimate = (int) Math.ceil(epoch + budget.secondsLeft() / secondsPerEpoch);
         return String.format("epoch %d of ~%d", epoch + 1, Math.max(epoch + 1, Math.min(options.epochs(), estimate)));
     }
 

@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnet4j.reliability.Cli;
+import io.resnet4j.reliability.Scenery;
 import io.resnet4j.train.MetricsLog;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +20,8 @@ class DemoCommandTest {
 
     @Test
     void trainsWithinItsBudgetThenEvaluatesAndPredicts() throws IOException {
-        Path data = folder(tmp.resolve("data"));
+        // Two classes of noisy 32x32 squares, dark and light: 70 training images each (one batch of 128), 35 to test.
+        Path data = Scenery.imageFolder(tmp.resolve("data"), 70, 32);
         Path out = tmp.resolve("run");
         Cli.Run r = Cli.run("demo", "--data", "folder:" + data, "--out", out.toString(), "--minutes", "0.05");
         assertEquals(0, r.code(), r.err());
@@ -44,26 +43,5 @@ class DemoCommandTest {
                 + "\\(truth: (dark|light)\\)")).count();
         assertEquals(6, lines, r.out());
         assertTrue(r.out().contains("Try:    ./resnet4j predict --model " + out), r.out());
-    }
-
-    /** Two classes, dark and light noisy 32x32 grey squares: 70 training (one batch of 128) and 4 validation images each. */
-    private static Path folder(Path root) throws IOException {
-        Random random = new Random(3);
-        String[] classes = {"dark", "light"};
-        for (int c = 0; c < 2; c++) {
-            for (String split : new String[] {"train", "val"}) {
-                Path dir = Files.createDirectories(root.resolve(split).resolve(classes[c]));
-                for (int i = 0; i < (split.equals("train") ? 70 : 4); i++) {
-                    BufferedImage img = new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY);
-                    for (int y = 0; y < 32; y++) {
-                        for (int x = 0; x < 32; x++) {
-                            img.getRaster().setSample(x, y, 0, 40 + 160 * c + random.nextInt(50));
-                        }
-                    }
-                    ImageIO.write(img, "png", dir.resolve(i + ".png").toFile());
-                }
-            }
-        }
-        return root;
     }
 }

@@ -19,7 +19,7 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 
 /** Builds the good and bad files the reliability tests feed to resnet4j. */
-final class Scenery {
+public final class Scenery {
     private Scenery() {
     }
 
@@ -70,7 +70,7 @@ final class Scenery {
      * An image folder {@code root/{train,val}/{dark,light}/*.png} with {@code perClass} training and
      * {@code perClass / 2} (at least 1) validation images per class, {@code size}×{@code size} pixels.
      */
-    static Path imageFolder(Path root, int perClass, int size) throws IOException {
+    public static Path imageFolder(Path root, int perClass, int size) throws IOException {
         List<String> classes = List.of("dark", "light");
         long seed = 1;
         for (int c = 0; c < classes.size(); c++) {
