@@ -36,40 +36,212 @@ public final class Engine {
     /** Environment variable naming the folder where native libraries are unpacked. */
     public static final String CACHE_ENV = "RESNET4J_CACHE";
 
+    /** Environment variable that switches the {@link SelfCheck} off when {@code off}: for experiments only. */
+    public static final String SELF_CHECK_ENV = "RESNET4J_SELF_CHECK";
+
+    /**
+     * The OpenBLAS presets release the build pins: the one the libtorch presets ask for (0.3.34-1.5.14) is not
+     * served, and this one provides the same {@code libopenblas} ABI (README, "The engine").
+     */
+    static final String OPENBLAS_PIN = "0.3.31-1.5.13";
+
     private static final String[] NATIVE_DIRS = {
         "/org/bytedeco/javacpp/", "/org/bytedeco/openblas/", "/org/bytedeco/pytorch/",
     };
 
-    private static volatile boolean started;
+    private static volatile boolean ready;
+    // Guarded by Engine.class.
+    private static boolean loaded;
+    private static boolean checking;
+    private static SelfCheck.Result selfCheck;
+    private static ResNet4jException failure;
     private static Thread background;
 
     private Engine() {}
 
-    /** Unpacks (first time only) and loads libtorch, and sets its thread counts. Idempotent and thread-safe. */
+    /**
+     * Unpacks (first time only) and loads libtorch, sets its thread counts, and runs the {@link SelfCheck}.
+     * Idempotent and thread-safe.
+     *
+     * @throws ResNet4jException if the libraries cannot be unpacked or loaded, or if the self-check finds that the
+     *     engine computes wrong numbers on this CPU (then on every call: nothing may run on such an engine)
+     */
     public static void init() {
-        if (started) {
+        if (ready) {
             return;
         }
         synchronized (Engine.class) {
-            if (started) {
-                return;
+            if (failure != null) {
+                throw failure;
             }
-            Path cache = cacheDir();
-            System.setProperty("org.bytedeco.javacpp.cachedir", cache.toString());
-            // libtorch's own per-thread allocator caches and OpenMP pool are what we want; JavaCPP must
-            // not also try to reclaim native memory through System.gc() on every allocation.
-            System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
-            System.setProperty("org.bytedeco.javacpp.maxBytes", "0");
-            unpackAll(cache);
-            Loader.load(torch.class);
-            int threads = threadsFromEnvironment();
-            torch.set_num_threads(threads);
-            setBlasThreads(1);
-            // Ctrl-C or SIGTERM mid-step: let running operations reach a Scope boundary before exit runs
-            // libtorch's static destructors under them (see Scope).
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> Scope.drainForShutdown(10_000), "resnet4j-drain"));
-            started = true;
+            if (ready || checking) {
+                return; // checking: the self-check's own tensors start the engine again on this thread
+            }
+            load();
+            checking = true;
+            try {
+                selfCheck = runSelfCheck();
+            } finally {
+                checking = false;
+            }
+            if (selfCheck != null && !selfCheck.passed()) {
+                failure = selfCheckFailure(selfCheck);
+                throw failure;
+            }
+            ready = true;
         }
+    }
+
+    /** The one-line error for a failed self-check: the CPU, the engine's versions, and what disagreed. */
+    static ResNet4jException selfCheckFailure(SelfCheck.Result result) {
+        return new ResNet4jException("the engine computes wrong numbers on this CPU (" + CpuInfo.current().modelName()
+                + "; libtorch " + libtorchVersion() + ", " + oneDnnVersionLoaded() + "): " + result.failures()
+                + "; nothing was run (resnet4j doctor prints a report to file with a bug)");
+    }
+
+    /**
+     * Loads the engine and runs the self-check without failing on its result: for diagnosis ({@code doctor}),
+     * which must report a broken engine rather than refuse to start.
+     *
+     * @return the self-check's result, or null when it was switched off with {@code RESNET4J_SELF_CHECK=off}
+     */
+    public static SelfCheck.Result initForDiagnosis() {
+        try {
+            init();
+        } catch (ResNet4jException e) {
+            if (selfCheck == null || selfCheck.passed()) {
+                throw e; // loading failed: nothing to diagnose with
+            }
+        }
+        synchronized (Engine.class) {
+            return selfCheck;
+        }
+    }
+
+    /** The self-check of this process (null before {@link #init()} or when switched off). */
+    public static synchronized SelfCheck.Result selfCheckResult() {
+        return selfCheck;
+    }
+
+    private static SelfCheck.Result runSelfCheck() {
+        String env = System.getenv(SELF_CHECK_ENV);
+        if (env != null && (env.equalsIgnoreCase("off") || env.equals("0") || env.equalsIgnoreCase("false"))) {
+            return null;
+        }
+        return SelfCheck.run();
+    }
+
+    private static void load() {
+        Path cache = cacheDir();
+        System.setProperty("org.bytedeco.javacpp.cachedir", cache.toString());
+        // libtorch's own per-thread allocator caches and OpenMP pool are what we want; JavaCPP must
+        // not also try to reclaim native memory through System.gc() on every allocation.
+        System.setProperty("org.bytedeco.javacpp.maxPhysicalBytes", "0");
+        System.setProperty("org.bytedeco.javacpp.maxBytes", "0");
+        unpackAll(cache);
+        withoutPinnedVersionWarning(() -> {
+            Loader.load(torch.class);
+            setBlasThreads(1);
+        });
+        int threads = threadsFromEnvironment();
+        torch.set_num_threads(threads);
+        // NNPACK: libtorch 2.13 asks NNPACK about every eligible convolution, and on CPUs NNPACK does not know
+        // (the AMD EPYC machines) it logs "Could not initialize NNPACK! Reason: Unsupported hardware." each time
+        // (1 172 lines in one test run). oneDNN runs those convolutions anyway, as PyTorch's
+        // torch.backends.nnpack.set_flags(False) would have it.
+        torch.globalContext().setUserEnabledNNPACK(false);
+        // Ctrl-C or SIGTERM mid-step: let running operations reach a Scope boundary before exit runs
+        // libtorch's static destructors under them (see Scope).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> Scope.drainForShutdown(10_000), "resnet4j-drain"));
+        loaded = true;
+    }
+
+    /**
+     * Runs {@code load} with a filter on {@code System.err} that drops exactly one line: JavaCPP's warning that
+     * the pinned OpenBLAS presets ({@value #OPENBLAS_PIN}, see the README) are of another release than JavaCPP
+     * itself. That pairing is deliberate and tested; every other line, any other version mismatch included, passes.
+     */
+    private static void withoutPinnedVersionWarning(Runnable load) {
+        String expected = "Warning: Versions of org.bytedeco:javacpp:" + javacppVersion()
+                + " and org.bytedeco:openblas:" + OPENBLAS_PIN + " do not match.";
+        java.io.PrintStream err = System.err;
+        java.io.PrintStream filtered = new java.io.PrintStream(new java.io.OutputStream() {
+            private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public synchronized void write(int b) {
+                line.write(b);
+                if (b == '\n') {
+                    String text = line.toString(java.nio.charset.StandardCharsets.UTF_8);
+                    if (!text.strip().equals(expected)) {
+                        err.print(text);
+                        err.flush();
+                    }
+                    line.reset();
+                }
+            }
+
+            @Override
+            public synchronized void flush() {
+                // Whole lines only: a partial line stays until its end arrives (or close() passes it on).
+            }
+
+            @Override
+            public synchronized void close() {
+                if (line.size() > 0) {
+                    err.print(line.toString(java.nio.charset.StandardCharsets.UTF_8));
+                    err.flush();
+                    line.reset();
+                }
+            }
+        }, true, java.nio.charset.StandardCharsets.UTF_8);
+        System.setErr(filtered);
+        try {
+            load.run();
+        } finally {
+            filtered.close();
+            if (System.err == filtered) {
+                System.setErr(err);
+            }
+        }
+    }
+
+    /** The libtorch release inside the presets, e.g. {@code 2.13.0}. */
+    public static String libtorchVersion() {
+        String v = presetsVersion("pytorch", torch.class);
+        return v.replaceFirst("-\\d+\\.\\d+\\.\\d+.*$", "");
+    }
+
+    /** JavaCPP's own release, e.g. {@code 1.5.14}. */
+    public static String javacppVersion() {
+        try {
+            String v = Loader.getVersion();
+            return v == null ? "unknown" : v;
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The Maven version of one of the presets jars ({@code org.bytedeco:ARTIFACT}), or "unknown". */
+    public static String presetsVersion(String artifact, Class<?> cls) {
+        try {
+            String v = Loader.getVersion("org.bytedeco", artifact, cls);
+            return v == null ? "unknown" : v;
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** oneDNN's version as libtorch reports it, e.g. {@code oneDNN v3.12.0}. */
+    public static String oneDnnVersion() {
+        init();
+        return oneDnnVersionLoaded();
+    }
+
+    static String oneDnnVersionLoaded() {
+        String v = torch.get_mkldnn_version().getString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("v(\\d+\\.\\d+(\\.\\d+)?)").matcher(v);
+        return m.find() ? "oneDNN v" + m.group(1) : v.strip();
     }
 
     /**
@@ -79,7 +251,7 @@ public final class Engine {
      * would run its destructors under them.
      */
     public static synchronized void startInBackground() {
-        if (started || background != null) {
+        if (ready || background != null) {
             return;
         }
         background = new Thread(() -> {

@@ -98,6 +98,7 @@ public final class AtomicFiles {
             copyPermissions(abs, tmp);
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 body.accept(channel);
+                holdIfTestAsks(abs, tmp);
                 // Data must be on disk before the rename makes it visible, or a crash could expose an empty file.
                 channel.force(true);
             }
@@ -116,6 +117,33 @@ public final class AtomicFiles {
                 } catch (IOException | RuntimeException ignored) {
                     // Nothing more to do: the original failure is what the caller needs to see.
                 }
+            }
+        }
+    }
+
+    /**
+     * Test-only: a system property naming a file; an atomic write of a file of that name stops for good after its
+     * content is in the temporary file and before that is synced and renamed, after printing
+     * {@value #HOLD_ANNOUNCEMENT} and the two paths on stderr. A test then kills the process at exactly the moment a
+     * crash during a write would leave behind, however fast or slow the machine is. Never set outside tests.
+     */
+    public static final String HOLD_PROPERTY = "resnet4j.test.holdWriteOf";
+
+    /** The start of the line a held write prints. */
+    public static final String HOLD_ANNOUNCEMENT = "test hook: holding the write of ";
+
+    private static void holdIfTestAsks(Path target, Path tmp) {
+        String name = System.getProperty(HOLD_PROPERTY);
+        if (name == null || !name.equals(String.valueOf(target.getFileName()))) {
+            return;
+        }
+        System.err.println(HOLD_ANNOUNCEMENT + target + " (temporary file " + tmp + ")");
+        System.err.flush();
+        while (true) {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                // Held until the process is killed, as a process that crashed here would be.
             }
         }
     }

@@ -39,6 +39,29 @@ class CliTest {
         assertEquals(78962, new ObjectMapper().readTree(custom.out()).get("params").asLong(), custom.err());
     }
 
+    /** {@code doctor --json}: engine versions, this machine's caches and flags, a passed four-case self-check. */
+    @Test
+    void doctorReportsTheEngineAndItsSelfCheck() throws Exception {
+        Run r = run("doctor", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("2.13.0", j.at("/versions/libtorch").asText());
+        assertTrue(j.at("/versions/oneDNN").asText().startsWith("oneDNN v3.12"), r.out());
+        assertFalse(j.get("onednn_isa").asText().startsWith("unknown"), r.out());
+        String[] sysfs = Path.of("/sys/devices/system/cpu/cpu0/cache").toFile().list((d, n) -> n.matches("index\\d+"));
+        assertEquals(sysfs == null ? 0 : sysfs.length, j.get("os_caches").size(), r.out());
+        String cpuinfo = Files.readString(Path.of("/proc/cpuinfo"));
+        assertTrue(cpuinfo.contains(j.at("/cpu/model_name").asText()), r.out());
+        for (JsonNode flag : j.at("/cpu/kernel_flags")) {
+            assertTrue(cpuinfo.contains(" " + flag.asText()), flag + " is not in /proc/cpuinfo");
+        }
+        assertTrue(j.at("/self_check/passed").asBoolean(), r.out());
+        assertEquals(4, j.at("/self_check/cases").size(), r.out());
+        Run text = run("doctor");
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("self-check:    passed"), text.out());
+    }
+
     @Test
     void forwardMatchesTheFixtureInBothFormats() throws Exception {
         for (String format : new String[] {"channels_first", "channels_last"}) {

@@ -63,8 +63,14 @@ public final class Cli {
 
     /** The command line of a child JVM running the CLI with this test's class path. */
     static List<String> childCommand(String... args) {
+        return childCommand(List.of(), args);
+    }
+
+    /** The same, with extra JVM options (system properties) before the class name. */
+    static List<String> childCommand(List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
         cmd.add("-Xss4m");
         cmd.add("-Xmx512m");
         cmd.add("-XX:+UseSerialGC");
@@ -78,7 +84,12 @@ public final class Cli {
 
     /** Starts the CLI in a child JVM; stdout and stderr go to {@code log} (appended). */
     static Process start(Path log, String... args) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(childCommand(args));
+        return start(log, List.of(), args);
+    }
+
+    /** The same, with extra JVM options (system properties). */
+    static Process start(Path log, List<String> jvmOptions, String... args) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(childCommand(jvmOptions, args));
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // One libtorch thread: the test must not take the machine, and it keeps timings stable.

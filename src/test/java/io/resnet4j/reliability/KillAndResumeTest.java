@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.io.SafeTensorsFile;
 import io.resnet4j.model.ModelDirectory;
 import io.resnet4j.train.MetricsLog;
@@ -61,46 +62,11 @@ class KillAndResumeTest {
         }
     }
 
-    private static boolean tempIn(Path dir) {
-        String[] names = dir.toFile().list();
-        if (names != null) {
-            for (String n : names) {
-                if (n.endsWith(".tmp")) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private static void signal(Process p, String sig) throws IOException, InterruptedException {
-        new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).start().waitFor();
-    }
-
-    /**
-     * Polls until a checkpoint is being written (its temporary file exists), then freezes the child with SIGSTOP;
-     * if the write finished in between, lets it go on (SIGCONT) and waits for the next one. True when the child is
-     * frozen in the middle of a checkpoint write.
-     */
-    private static boolean freezeDuringCheckpointWrite(Process p, Path run, long millis) throws Exception {
-        Path dir = run.resolve("checkpoints");
-        long end = System.nanoTime() + millis * 1_000_000;
-        while (System.nanoTime() < end && p.isAlive()) {
-            if (tempIn(dir)) {
-                signal(p, "STOP");
-                if (tempIn(dir)) {
-                    return true;
-                }
-                signal(p, "CONT");
-            }
-            Thread.onSpinWait();
-        }
-        return false;
-    }
-
     /**
      * A child JVM trains and is stopped four times: SIGKILL (Process.destroyForcibly) in the middle of a checkpoint
-     * write (frozen with SIGSTOP while the checkpoint's temporary file exists, then killed); SIGTERM (Process.destroy,
+     * write (held there by {@link AtomicFiles#HOLD_PROPERTY} once the content is in the temporary file, before the
+     * sync and rename — on any machine, however fast its writes; polling for the temporary file missed every write
+     * on a fast one); SIGTERM (Process.destroy,
      * as Ctrl-C) during an epoch, which must exit 143 with the "interrupted" hint; then SIGKILL twice at seeded
      * random moments up to 1.5 s after the child's first line (on this machine several epochs: training,
      * validation, plots, checkpoint writes, the final save). No stop may crash the JVM. Each restart uses
@@ -112,7 +78,7 @@ class KillAndResumeTest {
         Path run = tmp.resolve("run");
         Path log = tmp.resolve("train.log");
         List<String> a = trainArgs(data, run, EPOCHS);
-        // Wider than the other tests' model: a 10 MB checkpoint takes long enough to write to be caught mid-write.
+        // Wider than the other tests' model (10 MB checkpoints), so that the random kills land during training.
         a.set(a.indexOf("--base-width") + 1, "64");
         String[] args = a.toArray(String[]::new);
         Random random = new Random(20240601);
@@ -121,11 +87,16 @@ class KillAndResumeTest {
             Files.writeString(log, "=== attempt " + attempt + "\n", java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
             long offset = Files.size(log);
-            Process p = Cli.start(log, args);
+            // The first run holds its second checkpoint's write, so one complete checkpoint precedes it.
+            List<String> jvm = attempt == 0 ? List.of("-D" + AtomicFiles.HOLD_PROPERTY + "=epoch-0002.safetensors")
+                    : List.of();
+            Process p = Cli.start(log, jvm, args);
             long t0 = System.nanoTime();
             String how;
             if (attempt == 0) {
-                boolean caught = freezeDuringCheckpointWrite(p, run, 30_000);
+                awaitOutput(p, log, offset, AtomicFiles.HOLD_ANNOUNCEMENT, 60_000);
+                boolean caught = p.isAlive() && Files.readString(log).substring((int) offset)
+                        .contains(AtomicFiles.HOLD_ANNOUNCEMENT) && !temporaries(run).isEmpty();
                 how = caught ? "in the middle of a checkpoint write" : "(no checkpoint write caught)";
             } else if (attempt == 1) {
                 // While an epoch is under way (the trainer's shutdown hook is in place).
@@ -165,8 +136,8 @@ class KillAndResumeTest {
         String all = Files.readString(log);
         assertFalse(all.contains("A fatal error has been detected") || all.contains("SIGSEGV"), all);
         kills.forEach(System.out::println);
-        assertTrue(kills.get(0).contains("in the middle of a checkpoint write") && !kills.get(0).contains(": 0 temp"),
-                kills.get(0) + "\n" + Cli.tail(log));
+        assertTrue(kills.get(0).contains("in the middle of a checkpoint write") && !kills.get(0).contains(": 0 temp")
+                && kills.get(0).endsWith("checkpoints [epoch-0001.safetensors]"), kills.get(0) + "\n" + Cli.tail(log));
 
         // On a loaded machine every kill can land before the first complete checkpoint: then --resume starts over.
         boolean hadCheckpoint = !checkpoints(run).isEmpty();
