@@ -66,7 +66,7 @@ public record Diagnosis(CpuInfo cpu, int cores, List<Cache> osCaches, String one
             }
         }
         return new Diagnosis(CpuInfo.current(), Runtime.getRuntime().availableProcessors(),
-                osCaches(Path.of("/sys/devices/system/cpu/cpu0/cache")), OneDnnCaches.describe(), Map.copyOf(versions),
+                osCaches(Path.of("/sys/devices/system/cpu/cpu0/cache")), OneDnnCpu.read().describe(), Map.copyOf(versions),
                 probeIsa(), torch.get_cpu_capability().getString(), torch.get_num_threads(),
                 org.bytedeco.openblas.global.openblas_nolapack.blas_get_num_threads(), env, Engine.cacheDir(), check);
     }

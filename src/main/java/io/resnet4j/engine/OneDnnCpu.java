@@ -170,7 +170,7 @@ public final class OneDnnCpu {
         try {
             Location at = locate();
             ByteBuffer bytes = snapshot(at);
-            String problem = layoutProblem(bytes, CpuInfo.fromProc());
+            String problem = layoutProblem(bytes, cpu());
             return problem == null ? Reading.of(caches(bytes)) : Reading.unavailable(problem);
         } catch (Unavailable e) {
             return Reading.unavailable(e.getMessage());
@@ -208,7 +208,7 @@ public final class OneDnnCpu {
         try {
             Location at = locate();
             ByteBuffer bytes = snapshot(at);
-            String problem = layoutProblem(bytes, CpuInfo.fromProc());
+            String problem = layoutProblem(bytes, cpu());
             if (problem != null) {
                 throw new Unavailable(problem);
             }
@@ -522,38 +522,12 @@ public final class OneDnnCpu {
         }
     }
 
-    /** The first processor of {@code /proc/cpuinfo}: vendor, family, model, stepping. */
-    record CpuInfo(String vendor, int family, int model, int stepping) {
-        static CpuInfo fromProc() throws Unavailable {
-            try {
-                return parse(Files.readAllLines(Path.of("/proc/cpuinfo")));
-            } catch (IOException | RuntimeException e) {
-                throw new Unavailable("cannot read /proc/cpuinfo: " + e.getMessage());
-            }
+    /** This machine's processor, as far as the layout checks need it. */
+    private static CpuInfo cpu() throws Unavailable {
+        CpuInfo c = CpuInfo.current();
+        if (c.family() < 0 || c.model() < 0 || c.stepping() < 0) {
+            throw new Unavailable("/proc/cpuinfo does not give the CPU's family, model and stepping");
         }
-
-        static CpuInfo parse(List<String> lines) {
-            Map<String, String> first = new HashMap<>();
-            for (String line : lines) {
-                if (line.isBlank() && !first.isEmpty()) {
-                    break;
-                }
-                int colon = line.indexOf(':');
-                if (colon > 0) {
-                    first.putIfAbsent(line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                            line.substring(colon + 1).trim());
-                }
-            }
-            return new CpuInfo(first.getOrDefault("vendor_id", "?"), number(first, "cpu family"),
-                    number(first, "model"), number(first, "stepping"));
-        }
-
-        private static int number(Map<String, String> fields, String key) {
-            String v = fields.get(key);
-            if (v == null) {
-                throw new ResNet4jException("/proc/cpuinfo has no '" + key + "'");
-            }
-            return Integer.parseInt(v);
-        }
+        return c;
     }
 }
