@@ -38,29 +38,29 @@ final class DoctorCommand implements Callable<Integer> {
 
     private static void print(Diagnosis d) {
         CpuInfo c = d.cpu();
-        System.out.printf("cpu:           %s (%s, family %d model %d stepping %d)%s, %d cores available%n",
+        System.out.printf("cpu:              %s (%s, family %d model %d stepping %d)%s, %d cores available%n",
                 c.modelName(), c.vendor(), c.family(), c.model(), c.stepping(), c.hypervisor() ? ", virtual machine"
                         : "", d.cores());
-        System.out.println("kernel flags:  " + String.join(" ", c.kernelFlags()));
-        System.out.println("caches (OS):   " + (d.osCaches().isEmpty() ? "none listed (hidden by the hypervisor?)"
+        System.out.println("kernel flags:     " + String.join(" ", c.kernelFlags()));
+        System.out.println("caches (OS):     " + (d.osCaches().isEmpty() ? "none listed (hidden by the hypervisor?)"
                 : String.join(", ", d.osCaches().stream().map(k -> "L" + k.level() + " " + k.type().toLowerCase(
                         Locale.ROOT) + " " + k.size()).toList())));
-        System.out.println("oneDNN caches: " + d.oneDnnCaches());
+        System.out.println("caches (oneDNN): " + d.oneDnnCaches().replaceFirst("^oneDNN sees: ", ""));
         for (Map.Entry<String, String> v : new java.util.TreeMap<>(d.versions()).entrySet()) {
-            System.out.printf("%-15s%s%n", v.getKey() + ":", v.getValue());
+            System.out.printf("%-16s %s%n", v.getKey() + ":", v.getValue());
         }
-        System.out.println("oneDNN isa:    " + d.oneDnnIsa());
-        System.out.println("aten kernels:  " + d.atenCapability());
-        System.out.printf("threads:       libtorch %d, OpenBLAS %d%n", d.threads(), d.blasThreads());
-        System.out.println("environment:   " + (d.environment().isEmpty() ? "(none of " + String.join(", ",
+        System.out.println("oneDNN isa:       " + d.oneDnnIsa());
+        System.out.println("aten kernels:     " + d.atenCapability());
+        System.out.printf("threads:          libtorch %d, OpenBLAS %d%n", d.threads(), d.blasThreads());
+        System.out.println("environment:      " + (d.environment().isEmpty() ? "(none of " + String.join(", ",
                 Diagnosis.ENVIRONMENT) + ")" : d.environment().toString()));
-        System.out.println("native cache:  " + d.nativeCache());
+        System.out.println("native cache:     " + d.nativeCache());
         SelfCheck.Result r = d.selfCheck();
         if (r == null) {
-            System.out.println("self-check:    off (RESNET4J_SELF_CHECK)");
+            System.out.println("self-check:       off (RESNET4J_SELF_CHECK)");
             return;
         }
-        System.out.printf(Locale.ROOT, "self-check:    %s in %.0f ms%n", r.passed() ? "passed" : "FAILED",
+        System.out.printf(Locale.ROOT, "self-check:       %s in %.0f ms%n", r.passed() ? "passed" : "FAILED",
                 r.nanos() / 1e6);
         for (SelfCheck.Case k : r.cases()) {
             System.out.println("  " + (k.passed() ? "ok    " : "WRONG ") + k.describe());

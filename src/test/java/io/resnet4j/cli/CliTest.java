@@ -59,7 +59,7 @@ class CliTest {
         assertEquals(4, j.at("/self_check/cases").size(), r.out());
         Run text = run("doctor");
         assertEquals(0, text.code(), text.err());
-        assertTrue(text.out().contains("self-check:    passed"), text.out());
+        assertTrue(text.out().contains("self-check:       passed"), text.out());
     }
 
     @Test
