@@ -1,6 +1,7 @@
 package io.resnet4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.resnet4j.ResNet4jException;
 import io.resnet4j.engine.Engine;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.infer.Benchmark;
@@ -75,6 +76,12 @@ final class BenchCommand implements Callable<Integer> {
             default -> throw new Main.UsageException(
                     "--runtime must be onednn, torchscript, onnxruntime or eager, got '" + runtime + "'");
         };
+        long values = Benchmark.inputValues(arch, batch, hw[0], hw[1]);
+        if (values > Benchmark.MAX_INPUT_VALUES) {
+            throw new ResNet4jException("--batch " + batch + " of " + arch.inChannels() + "x" + hw[0] + "x" + hw[1]
+                    + " images is " + values + " input values, more than one Java array holds; use a smaller --batch "
+                    + "or --input");
+        }
         Benchmark.Result r = Benchmark.run(arch, m, rt, batch, prec, hw[0], hw[1], seconds,
                 warmup);
         if (json) {

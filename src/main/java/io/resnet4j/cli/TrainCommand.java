@@ -1,11 +1,13 @@
 package io.resnet4j.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.resnet4j.ResNet4jException;
 import io.resnet4j.data.DataSources;
 import io.resnet4j.data.DataSplits;
 import io.resnet4j.model.Architecture;
 import io.resnet4j.train.TrainOptions;
 import io.resnet4j.train.Trainer;
+import io.resnet4j.train.TrainingException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -54,12 +56,17 @@ final class TrainCommand implements Callable<Integer> {
             arch = arch.withClasses(splits.classes().size());
         }
         TrainOptions options = training.resolve(TrainOptions.defaults());
-        Trainer trainer = new Trainer(splits, arch, options, out, System.err).resume(resume);
-        if (minAspectDim != null || resizeDim != null) {
-            int r = resizeDim != null ? resizeDim : minAspectDim;
-            trainer.imageSize(minAspectDim != null ? minAspectDim : r, r);
+        Trainer.Result r;
+        try {
+            Trainer trainer = new Trainer(splits, arch, options, out, System.err).resume(resume);
+            if (minAspectDim != null || resizeDim != null) {
+                int size = resizeDim != null ? resizeDim : minAspectDim;
+                trainer.imageSize(minAspectDim != null ? minAspectDim : size, size);
+            }
+            r = trainer.run();
+        } catch (TrainingException e) {
+            throw new ResNet4jException(e.getMessage() + flagAdvice(e.problem()), e);
         }
-        Trainer.Result r = trainer.run();
         if (json) {
             ObjectNode o = Json.object();
             o.put("model", out.toString());
@@ -75,5 +82,15 @@ final class TrainCommand implements Callable<Integer> {
                     + "lr.png)%n", 100 * r.validation().top1(), 100 * r.validation().top5(), out);
         }
         return 0;
+    }
+
+    /** What to change on the command line about a training problem (the library's message names no flag). */
+    private static String flagAdvice(TrainingException.Problem problem) {
+        return switch (problem) {
+            case CLASS_COUNT_MISMATCH -> " (drop --classes or make them agree)";
+            case CHECKPOINT_OF_ANOTHER_ARCHITECTURE -> "; use another --out or the same --arch";
+            case NO_EPOCHS_LEFT -> " (raise --epochs to train longer)";
+            case DIVERGED -> " (try a lower --lr)";
+        };
     }
 }

@@ -31,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>the order of examples in epoch {@code e} is a permutation drawn from
  *       {@code (seed, e)} (Fisher–Yates on a {@link SplittableRandom}), or {@code 0..n-1} without
- *       shuffling; see {@link #permutation(int)};</li>
+ *       shuffling; see {@link #permutation(int)}. When several processes share the epoch
+ *       ({@link Config#withShard}), each takes every {@code replicas}-th position of that permutation
+ *       ({@link DistributedSampler}); with one the order is the whole permutation;</li>
  *   <li>batch {@code b} holds the examples at positions {@code [b·B, (b+1)·B)} of that order;</li>
  *   <li>the augmentation of example {@code i} in epoch {@code e} draws from its own
  *       {@code SplittableRandom} seeded from {@code (seed, e, i)}, so an example gets the same
@@ -61,7 +63,8 @@ public final class BatchLoader implements AutoCloseable {
     /**
      * How batches are made.
      *
-     * @param batchSize      examples per batch B (at least 1)
+     * @param batchSize      examples per batch B (at least 1); with several replicas, this process's part of
+     *                       the global batch
      * @param channels       channel count C of every example (1 or 3); images are converted
      * @param minAspectDim   the shorter side after resizing
      * @param resizeDim      output height and width H = W
@@ -69,17 +72,20 @@ public final class BatchLoader implements AutoCloseable {
      * @param augment        training augmentation ({@link Transforms#train}) instead of
      *                       {@link Transforms#eval}
      * @param shuffle        a new example order every epoch
-     * @param dropLast       leave out the last batch when it would be smaller than B
+     * @param dropLast       leave out the last batch when it would be smaller than B; with several replicas,
+     *                       also cut the epoch to a multiple of them rather than pad it ({@link DistributedSampler})
      * @param seed           the root of all randomness (order and augmentation)
      * @param threads        background decoding threads (at least 1)
      * @param prefetch       batches prepared ahead of the consumer (at least 1)
      * @param skipUnreadable count and skip examples whose image cannot be decoded
      * @param erasing        with augmentation: probability of {@link Transforms#randomErasing} per example
      *                       (0 turns it off)
+     * @param replicas       how many processes share each epoch (1: this one has it all)
+     * @param rank           which of them this one is, in {@code [0, replicas)}
      */
     public record Config(int batchSize, int channels, int minAspectDim, int resizeDim, Normalization normalization,
             boolean augment, boolean shuffle, boolean dropLast, long seed, int threads, int prefetch,
-            boolean skipUnreadable, double erasing) {
+            boolean skipUnreadable, double erasing, int replicas, int rank) {
 
         public Config {
             if (batchSize < 1) {
@@ -109,25 +115,29 @@ public final class BatchLoader implements AutoCloseable {
             if (prefetch < 1) {
                 throw new ResNet4jException("the prefetch depth must be at least 1, got " + prefetch + ".");
             }
+            if (replicas < 1 || rank < 0 || rank >= replicas) {
+                throw new ResNet4jException("the rank must be in [0, replicas) and replicas at least 1, got rank "
+                        + rank + " of " + replicas + ".");
+            }
         }
 
         /**
          * Training defaults: augmentation, shuffling and drop-last on, {@link #defaultThreads()}
-         * threads, prefetch threads + 1, unreadable images skipped.
+         * threads, prefetch threads + 1, unreadable images skipped, one replica.
          */
         public static Config training(int batchSize, int channels, int minAspectDim, int resizeDim,
                 Normalization normalization, long seed) {
             int threads = defaultThreads();
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, true, true, true, seed,
-                    threads, threads + 1, true, 0.0);
+                    threads, threads + 1, true, 0.0, 1, 0);
         }
 
-        /** Evaluation defaults: no augmentation, no shuffling, every example (no drop-last). */
+        /** Evaluation defaults: no augmentation, no shuffling, every example (no drop-last), one replica. */
         public static Config evaluation(int batchSize, int channels, int minAspectDim, int resizeDim,
                 Normalization normalization) {
             int threads = defaultThreads();
             return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, false, false, false, 0L,
-                    threads, threads + 1, true, 0.0);
+                    threads, threads + 1, true, 0.0, 1, 0);
         }
 
         /** 1 on machines with fewer than 8 cores, else 2: the model needs the cores. */
@@ -135,60 +145,111 @@ public final class BatchLoader implements AutoCloseable {
             return Runtime.getRuntime().availableProcessors() >= 8 ? 2 : 1;
         }
 
+        /** A builder starting from this config, to change several settings at once. */
+        public Builder toBuilder() {
+            return new Builder(this);
+        }
+
         public Config withThreads(int n) {
-            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    seed, n, prefetch, skipUnreadable, erasing);
+            return toBuilder().threads(n).build();
         }
 
         public Config withPrefetch(int n) {
-            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    seed, threads, n, skipUnreadable, erasing);
+            return toBuilder().prefetch(n).build();
         }
 
         public Config withBatchSize(int n) {
-            return new Config(n, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast, seed,
-                    threads, prefetch, skipUnreadable, erasing);
+            return toBuilder().batchSize(n).build();
         }
 
         public Config withSeed(long s) {
-            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    s, threads, prefetch, skipUnreadable, erasing);
+            return toBuilder().seed(s).build();
         }
 
         public Config withAugment(boolean b) {
-            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, b, shuffle, dropLast, seed,
-                    threads, prefetch, skipUnreadable, erasing);
-        }
-
-        public Config withShuffle(boolean b) {
-            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, b, dropLast, seed,
-                    threads, prefetch, skipUnreadable, erasing);
+            return toBuilder().augment(b).build();
         }
 
         public Config withDropLast(boolean b) {
-            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, b, seed,
-                    threads, prefetch, skipUnreadable, erasing);
+            return toBuilder().dropLast(b).build();
         }
 
         /** Random erasing with probability {@code p} per training example (augment on only). */
         public Config withErasing(double p) {
-            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    seed, threads, prefetch, skipUnreadable, p);
+            return toBuilder().erasing(p).build();
         }
 
         public Config withSkipUnreadable(boolean b) {
-            return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle, dropLast,
-                    seed, threads, prefetch, b, erasing);
+            return toBuilder().skipUnreadable(b).build();
+        }
+
+        /** This process's share of every epoch when {@code replicas} processes share it ({@link DistributedSampler}). */
+        public Config withShard(int replicas, int rank) {
+            return toBuilder().replicas(replicas).rank(rank).build();
+        }
+
+        /** Changes some settings of an existing config; {@link #build()} validates. */
+        public static final class Builder {
+            private int batchSize;
+            private final int channels;
+            private final int minAspectDim;
+            private final int resizeDim;
+            private final Normalization normalization;
+            private boolean augment;
+            private final boolean shuffle;
+            private boolean dropLast;
+            private long seed;
+            private int threads;
+            private int prefetch;
+            private boolean skipUnreadable;
+            private double erasing;
+            private int replicas;
+            private int rank;
+
+            private Builder(Config c) {
+                batchSize = c.batchSize;
+                channels = c.channels;
+                minAspectDim = c.minAspectDim;
+                resizeDim = c.resizeDim;
+                normalization = c.normalization;
+                augment = c.augment;
+                shuffle = c.shuffle;
+                dropLast = c.dropLast;
+                seed = c.seed;
+                threads = c.threads;
+                prefetch = c.prefetch;
+                skipUnreadable = c.skipUnreadable;
+                erasing = c.erasing;
+                replicas = c.replicas;
+                rank = c.rank;
+            }
+
+            public Builder batchSize(int v) { batchSize = v; return this; }
+            public Builder augment(boolean v) { augment = v; return this; }
+            public Builder dropLast(boolean v) { dropLast = v; return this; }
+            public Builder seed(long v) { seed = v; return this; }
+            public Builder threads(int v) { threads = v; return this; }
+            public Builder prefetch(int v) { prefetch = v; return this; }
+            public Builder skipUnreadable(boolean v) { skipUnreadable = v; return this; }
+            public Builder erasing(double v) { erasing = v; return this; }
+            public Builder replicas(int v) { replicas = v; return this; }
+            public Builder rank(int v) { rank = v; return this; }
+
+            public Config build() {
+                return new Config(batchSize, channels, minAspectDim, resizeDim, normalization, augment, shuffle,
+                        dropLast, seed, threads, prefetch, skipUnreadable, erasing, replicas, rank);
+            }
         }
     }
 
     private static final AtomicInteger LOADERS = new AtomicInteger();
-    private static final long ORDER_TAG = 0x4F52444552L, EXAMPLE_TAG = 0x4558414D504CL;
+    private static final long EXAMPLE_TAG = 0x4558414D504CL;
     private static final int MAX_SKIP_MESSAGES = 20;
 
     private final Dataset dataset;
     private final Config config;
     private final Transform transform;
+    private final DistributedSampler sampler;
     private final int size;
     private final int batches;
     private final String threadPrefix;
@@ -208,14 +269,17 @@ public final class BatchLoader implements AutoCloseable {
     public BatchLoader(Dataset dataset, Config config) {
         this.dataset = dataset;
         this.config = config;
-        this.size = dataset.size();
-        if (size < 1) {
+        if (dataset.size() < 1) {
             throw new ResNet4jException("the data set " + dataset + " has no examples.");
         }
+        this.sampler = DistributedSampler.builder(dataset.size()).replicas(config.replicas()).rank(config.rank())
+                .shuffle(config.shuffle()).seed(config.seed()).dropLast(config.dropLast()).build();
+        this.size = sampler.size();
         long b = config.dropLast() ? size / config.batchSize() : (size + (long) config.batchSize() - 1) / config.batchSize();
         if (b < 1) {
-            throw new ResNet4jException("the data set has " + size + " examples, fewer than one batch of "
-                    + config.batchSize() + " (drop_last is on); use a smaller batch size.");
+            throw new ResNet4jException((config.replicas() == 1 ? "the data set has " + size + " examples"
+                    : "this process's share of the data set has " + size + " examples")
+                    + ", fewer than one batch of " + config.batchSize() + " (drop_last is on); use a smaller batch size.");
         }
         this.batches = (int) b;
         this.transform = config.augment()
@@ -241,30 +305,25 @@ public final class BatchLoader implements AutoCloseable {
         return config;
     }
 
-    /** Batches in one epoch: {@code floor(n / B)} with drop-last, else {@code ceil(n / B)}. */
+    /** Where the example order comes from: the whole data set, or this process's share of it. */
+    public DistributedSampler sampler() {
+        return sampler;
+    }
+
+    /**
+     * Batches in one epoch: {@code floor(n / B)} with drop-last, else {@code ceil(n / B)}, where {@code n} is
+     * {@link DistributedSampler#size()} (the data set's size with one replica).
+     */
     public int batchesPerEpoch() {
         return batches;
     }
 
-    /** The example indices of {@code epoch} in the order they are batched (a new array). */
+    /**
+     * The example indices of {@code epoch} in the order they are batched (a new array): the epoch's permutation,
+     * or with several replicas this process's share of it ({@link DistributedSampler#indices(int)}).
+     */
     public int[] permutation(int epoch) {
-        if (epoch < 0) {
-            throw new ResNet4jException("the epoch must not be negative, got " + epoch + ".");
-        }
-        int[] order = new int[size];
-        for (int i = 0; i < size; i++) {
-            order[i] = i;
-        }
-        if (config.shuffle()) {
-            SplittableRandom random = new SplittableRandom(Seeds.mix(config.seed(), epoch, ORDER_TAG));
-            for (int i = size - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-        }
-        return order;
+        return sampler.indices(epoch);
     }
 
     /** The random source for example {@code index} in {@code epoch} (a fresh generator each call). */
@@ -372,7 +431,7 @@ public final class BatchLoader implements AutoCloseable {
 
     private Batch build(int epoch, int[] order, int batchIndex, boolean background) {
         int from = batchIndex * config.batchSize();
-        int to = Math.min(from + config.batchSize(), size);
+        int to = Math.min(from + config.batchSize(), order.length);
         int c = config.channels(), r = config.resizeDim();
         int per = c * r * r;
         float[] data = new float[(to - from) * per];
@@ -451,11 +510,6 @@ public final class BatchLoader implements AutoCloseable {
         /** The epoch this iterator walks. */
         public int epoch() {
             return epoch;
-        }
-
-        /** The index (within the epoch) of the batch the next call to {@link #next()} returns. */
-        public int nextBatchIndex() {
-            return next;
         }
 
         @Override

@@ -39,13 +39,21 @@ public final class Benchmark {
 
     private Benchmark() {}
 
+    /** The most input values a batch may have: they are generated into one Java array. */
+    public static final long MAX_INPUT_VALUES = Integer.MAX_VALUE - 8;
+
+    /** How many input values a batch of {@code batch} {@code arch} images of {@code height x width} has. */
+    public static long inputValues(Architecture arch, int batch, int height, int width) {
+        return (long) batch * arch.inChannels() * height * width;
+    }
+
     public static Result run(Architecture arch, Mode mode, Runtime runtime, int batch, Precision precision, int height,
             int width, double seconds, int warmup) {
-        long values = (long) batch * arch.inChannels() * height * width;
-        if (values > Integer.MAX_VALUE - 8) {
-            throw new ResNet4jException("--batch " + batch + " of " + arch.inChannels() + "x" + height + "x" + width
-                    + " images is " + values + " input values, more than one Java array holds; use a smaller --batch "
-                    + "or --input");
+        long values = inputValues(arch, batch, height, width);
+        if (values > MAX_INPUT_VALUES) {
+            throw new ResNet4jException("a batch of " + batch + " " + arch.inChannels() + "x" + height + "x" + width
+                    + " images is " + values + " input values, more than one Java array holds; use a smaller batch "
+                    + "or input size");
         }
         if (mode == Mode.INFER && runtime == Runtime.ONNXRUNTIME && precision != Precision.FP32) {
             throw new ResNet4jException("the onnxruntime runtime runs fp32 only");
@@ -106,11 +114,12 @@ public final class Benchmark {
     private static Runnable step(ResNet model, Mode mode, Runtime runtime, Precision precision, float[] x,
             long[] shape, int[] labels, int height, int width) {
         if (mode == Mode.TRAIN) {
-            Sgd sgd = new Sgd(model, 0.9, true, 1e-4, false);
+            TrainingStep training = TrainingStep.builder(model, new Sgd(model, 0.9, true, 1e-4, false))
+                    .precision(precision).build();
             return () -> {
                 try (Scope s = Scope.open()) {
-                    TrainingStep.forwardBackward(model, sgd, x, shape, labels, precision, 0.0);
-                    sgd.step(0.01);
+                    training.forwardBackward(x, shape, labels, 0);
+                    training.update(0.01);
                 }
             };
         }

@@ -72,7 +72,7 @@ public final class Predictor {
     /** Top-{@code k} classes for {@code files}, already {@link #preprocess preprocessed} into {@code images}. */
     public List<Prediction> predict(List<Path> files, List<Image> images, int k) {
         if (k < 1) {
-            throw new ResNet4jException("--top must be at least 1, got " + k);
+            throw new ResNet4jException("the number of classes to report must be at least 1, got " + k);
         }
         if (images.size() != files.size()) {
             throw new IllegalArgumentException(files.size() + " files but " + images.size() + " images");

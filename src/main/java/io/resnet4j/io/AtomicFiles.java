@@ -18,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 
 /**
  * Replaces a file atomically: the content goes to a temporary file in the same directory, which is flushed to
@@ -25,7 +26,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Readers therefore see either the old file or the complete new one, never a partial write, and if anything
  * fails (the body throws, the disk is full, the process dies) the old file is left as it was. On failure the
- * temporary file is removed. Used for weights, {@code config.json} and checkpoints.
+ * temporary file is removed. It is the one way resnet4j writes a file: weights, {@code config.json}, checkpoints,
+ * {@code metrics.csv} (whose rows are then appended in place), plots and ONNX exports all go through it, so there is
+ * one temporary-file name to recognise ({@link #removeStaleTemporaries}) and one place that syncs.
  *
  * <p>The target's parent directory must exist. If the target is a symbolic link, the link itself is replaced.
  */
@@ -171,12 +174,21 @@ public final class AtomicFiles {
         writeChannel(target, channel -> writeFully(channel, ByteBuffer.wrap(content)));
     }
 
+    /** The name of this class's temporary files: {@code .NAME.<hex>.tmp} beside the target ({@link #createTemp}). */
+    private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.[0-9a-f]{1,16}\\.tmp");
+
     /**
-     * The names of the temporary files an interrupted atomic write leaves behind: this class's {@code
-     * .NAME.<hex>.tmp}, and the {@code .NAME.<UUID>.tmp} of the plot and metrics writers.
+     * Clean-up only: {@code .NAME.<UUID>.tmp}, the temporary files of the plot and metrics writers of resnet4j
+     * versions before every writer used this class. A run folder written by such a version may still hold one after
+     * a kill, and a resumed run should not keep it forever. Nothing writes this name any more.
      */
-    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile(
-            "\\..+\\.([0-9a-f]{1,16}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\.tmp");
+    private static final Pattern LEGACY_TEMPORARY = Pattern.compile(
+            "\\..+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.tmp");
+
+    /** Whether {@code name} is that of a temporary file an interrupted atomic write leaves, of this or an older version. */
+    static boolean isTemporaryName(String name) {
+        return TEMPORARY.matcher(name).matches() || LEGACY_TEMPORARY.matcher(name).matches();
+    }
 
     /**
      * Deletes the temporary files that writes interrupted by a killed process or a power loss left in {@code dir}
@@ -193,7 +205,7 @@ public final class AtomicFiles {
         int removed = 0;
         try (java.util.stream.Stream<Path> s = Files.list(dir)) {
             for (Path p : s.toList()) {
-                if (TEMPORARY.matcher(p.getFileName().toString()).matches()
+                if (isTemporaryName(p.getFileName().toString())
                         && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(p);
                     removed++;

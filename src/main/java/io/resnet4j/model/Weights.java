@@ -48,7 +48,14 @@ public final class Weights {
         }
     }
 
-    private static void checkCompatible(Path file, Map<String, Tensor> target, Map<String, TensorEntry> source) {
+    /**
+     * Checks that the tensors {@code source} of {@code file} fit {@code target} (by name: none missing, none
+     * unexpected, each of the same shape and a float type), reporting every misfit in one error. Also used by
+     * training checkpoints, whose model tensors are these under a prefix.
+     *
+     * @throws ResNet4jException naming the file and every missing, unexpected and mis-shaped tensor
+     */
+    public static void checkCompatible(Path file, Map<String, Tensor> target, Map<String, TensorEntry> source) {
         List<String> missing = new ArrayList<>();
         List<String> misShaped = new ArrayList<>();
         List<String> unexpected = new ArrayList<>();

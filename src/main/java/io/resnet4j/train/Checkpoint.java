@@ -32,10 +32,12 @@ import org.bytedeco.pytorch.Tensor;
  * has taken (for a time budget), the model config and the training options. Data order and augmentation are
  * functions of (seed, epoch), so nothing else is needed. Each file is written atomically; the two newest are kept,
  * and once epoch N is written, checkpoints of later epochs (an earlier run's in the same folder, or unusable ones that
- * --resume skipped) are removed.
+ * a resume skipped) are removed.
  */
 public record Checkpoint(Path file, int epoch, long step, double seconds, ModelConfig config, String options) {
     static final String DIR = "checkpoints";
+    private static final String MODEL = "model.";
+    private static final String MOMENTUM = "momentum.";
     private static final int KEEP = 2;
 
     /** Writes a checkpoint after {@code epoch} completed epochs and prunes older ones. */
@@ -48,9 +50,9 @@ public record Checkpoint(Path file, int epoch, long step, double seconds, ModelC
             throw new ResNet4jException("cannot create " + dir + ": " + AtomicFiles.describe(e), e);
         }
         Map<String, TensorData> tensors = new LinkedHashMap<>();
-        Weights.stateDict(model).forEach((k, v) -> tensors.put("model." + k, v));
+        Weights.stateDict(model).forEach((k, v) -> tensors.put(MODEL + k, v));
         Map<String, Tensor> params = model.namedParameters();
-        sgd.state().forEach((k, v) -> tensors.put("momentum." + k,
+        sgd.state().forEach((k, v) -> tensors.put(MOMENTUM + k,
                 TensorData.ofFloats(Tensors.shape(params.get(k)), v)));
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "resnet4j-checkpoint");
@@ -83,27 +85,32 @@ public record Checkpoint(Path file, int epoch, long step, double seconds, ModelC
         return Optional.empty();
     }
 
-    /** Loads the model tensors and momentum buffers of this checkpoint. */
+    /**
+     * Loads the model tensors and momentum buffers of this checkpoint, after checking that the model tensors fit
+     * {@code model} exactly as a model directory's weights must ({@link Weights#checkCompatible}).
+     */
     void restore(ResNet model, Sgd sgd) {
         try (SafeTensorsFile st = SafeTensorsFile.open(file)) {
             Map<String, Tensor> target = model.namedTensors();
-            for (String name : target.keySet()) {
-                if (st.find("model." + name).isEmpty()) {
-                    throw new ResNet4jException(file.getFileName() + " lacks model." + name);
+            Map<String, TensorEntry> saved = new LinkedHashMap<>();
+            for (TensorEntry e : st.entries()) {
+                if (e.name().startsWith(MODEL)) {
+                    saved.put(e.name().substring(MODEL.length()), e);
                 }
             }
+            Weights.checkCompatible(file, target, saved);
             try (NoGrad ng = NoGrad.begin()) {
                 for (Map.Entry<String, Tensor> t : target.entrySet()) {
                     try (Scope s = Scope.open()) {
-                        TensorData d = st.read("model." + t.getKey());
+                        TensorData d = st.read(MODEL + t.getKey());
                         t.getValue().copy_(Tensors.fromFloats(d.toFloatArray(), d.shape()));
                     }
                 }
             }
             Map<String, float[]> momentum = new LinkedHashMap<>();
             for (TensorEntry e : st.entries()) {
-                if (e.name().startsWith("momentum.")) {
-                    momentum.put(e.name().substring("momentum.".length()), st.readFloats(e.name()));
+                if (e.name().startsWith(MOMENTUM)) {
+                    momentum.put(e.name().substring(MOMENTUM.length()), st.readFloats(e.name()));
                 }
             }
             sgd.restore(momentum);
@@ -125,7 +132,7 @@ public record Checkpoint(Path file, int epoch, long step, double seconds, ModelC
 
     /**
      * Deletes the checkpoints of epochs after {@code epoch}: once a run has written {@code epoch}, later ones are
-     * of an earlier run in this folder, or unusable ones that --resume skipped. They would shadow the new ones.
+     * of an earlier run in this folder, or unusable ones that a resume skipped. They would shadow the new ones.
      *
      * @return how many were deleted
      */

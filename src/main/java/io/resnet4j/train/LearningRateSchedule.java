@@ -124,39 +124,14 @@ public final class LearningRateSchedule {
         return minLr + (baseLr - minLr) * 0.5 * (1.0 + Math.cos(Math.PI * progress));
     }
 
-    /** The rate after warmup and before any decay. */
-    public double baseLr() {
-        return baseLr;
-    }
-
-    /** Total number of training epochs. */
-    public int epochs() {
-        return epochs;
-    }
-
-    /** Optimizer steps in one epoch. */
-    public long stepsPerEpoch() {
-        return stepsPerEpoch;
-    }
-
     /** Optimizer steps in the whole run ({@code epochs * stepsPerEpoch}). */
     public long totalSteps() {
         return totalSteps;
     }
 
-    /** Length of the warmup in epochs (may be fractional; 0 for none). */
-    public double warmupEpochs() {
-        return warmupEpochs;
-    }
-
     /** Length of the warmup in steps, {@code round(warmupEpochs * stepsPerEpoch)}. */
     public long warmupSteps() {
         return warmupSteps;
-    }
-
-    /** Fraction of the base rate used at step 0 when there is a warmup. */
-    public double warmupStartFactor() {
-        return warmupStartFactor;
     }
 
     /** The decay after warmup. */

@@ -7,15 +7,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The per-epoch metrics of a training run, kept as {@code DIR/metrics.csv}: a header line and one
@@ -23,7 +20,8 @@ import java.util.UUID;
  *
  * <p>Every {@link #append} is durable: the row is written in one piece and the file is flushed and
  * fsynced before the call returns. A crash can therefore only leave a torn <em>last</em> line,
- * which {@link #read} ignores and {@link #open} cuts off before appending again.
+ * which {@link #read} ignores and {@link #open} cuts off before appending again. Whole-file rewrites (creation,
+ * that cut, {@link #retainUpTo}) go through {@link AtomicFiles}.
  *
  * <p>Numbers are written with {@link Double#toString} (they read back bit for bit); a NaN, such as
  * a validation metric in an epoch without validation, is written as an empty cell. Accuracies are
@@ -78,11 +76,11 @@ public final class MetricsLog {
         try {
             Files.createDirectories(dir);
             if (!Files.exists(file) || Files.size(file) == 0) {
-                writeAtomically(file, HEADER + "\n");
+                AtomicFiles.writeString(file, HEADER + "\n");
             } else {
                 Parsed parsed = parse(file, Files.readString(file, StandardCharsets.UTF_8));
                 if (parsed.torn()) {
-                    writeAtomically(file, render(parsed.rows(), Integer.MAX_VALUE));
+                    AtomicFiles.writeString(file, render(parsed.rows(), Integer.MAX_VALUE));
                 }
             }
         } catch (IOException e) {
@@ -127,12 +125,7 @@ public final class MetricsLog {
      * @throws ResNet4jException if the file cannot be read or rewritten
      */
     public void retainUpTo(int lastEpoch) {
-        String content = render(rows(), lastEpoch);
-        try {
-            writeAtomically(file, content);
-        } catch (IOException e) {
-            throw new ResNet4jException("Cannot rewrite metrics log " + file + ": " + AtomicFiles.describe(e) + ".", e);
-        }
+        AtomicFiles.writeString(file, render(rows(), lastEpoch));
     }
 
     /**
@@ -235,37 +228,5 @@ public final class MetricsLog {
 
     private static String abbreviate(String s) {
         return s.length() <= 120 ? s : s.substring(0, 117) + "...";
-    }
-
-    /** Writes a temp file next to {@code file}, fsyncs it and renames it over {@code file}. */
-    private static void writeAtomically(Path file, String content) throws IOException {
-        // Not createTempFile: its 0600 mode would carry over to the log.
-        Path tmp = file.resolveSibling("." + FILE_NAME + "." + UUID.randomUUID() + ".tmp");
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-                ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        syncDirectory(file.toAbsolutePath().getParent());
-    }
-
-    /** Makes a new directory entry durable where the platform allows it (Linux, macOS). */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException | UnsupportedOperationException e) {
-            // Not supported on this platform (e.g. Windows); the file data itself is already synced.
-        }
     }
 }

@@ -1,19 +1,15 @@
 package io.resnet4j.train;
 
 import io.resnet4j.ResNet4jException;
+import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.train.MetricsLog.MetricsRow;
 
 import java.awt.Color;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.ToDoubleFunction;
 
 import org.knowm.xchart.BitmapEncoder;
@@ -34,8 +30,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * <p>Rendering is headless: unless the JVM was started with an explicit {@code java.awt.headless}
  * setting, loading this class sets it to {@code true} (it must happen before AWT starts).
  *
- * <p>Every file is written atomically: the PNG goes to a temporary file in the target directory
- * which is then renamed over the target, so a reader never sees a half-written image.
+ * <p>Every file is written with {@link AtomicFiles}, so a reader never sees a half-written image and a crash
+ * leaves the previous one.
  *
  * <p>Points whose value is NaN or infinite (for example validation metrics of an epoch without
  * validation) are left out; a series with no finite point is left out entirely.
@@ -229,32 +225,14 @@ public final class Plots {
         }
     }
 
-    /** Renders {@code chart} to a temporary PNG next to {@code target}, then renames it into place. */
+    /** Renders {@code chart} as a PNG and replaces {@code target} with it atomically ({@link AtomicFiles}). */
     private static void writePng(Chart<?, ?> chart, Path target) {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = null;
         try {
-            // Not createTempFile: its 0600 mode would carry over to the plot.
-            tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW)) {
-                BitmapEncoder.saveBitmap(chart, out, BitmapFormat.PNG);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new ResNet4jException("Cannot write plot " + target + ": "
-                    + (e instanceof IOException ioe ? io.resnet4j.io.AtomicFiles.describe(ioe) : e.getMessage()) + ".", e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // best effort cleanup of the temporary file
-                }
-            }
+            AtomicFiles.write(target, out -> BitmapEncoder.saveBitmap(chart, out, BitmapFormat.PNG));
+        } catch (ResNet4jException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ResNet4jException("Cannot write plot " + target + ": " + e.getMessage() + ".", e);
         }
     }
 }

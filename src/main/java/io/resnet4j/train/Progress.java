@@ -3,6 +3,7 @@ package io.resnet4j.train;
 import io.resnet4j.ResNet4jException;
 
 import java.io.Console;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
@@ -116,6 +117,12 @@ public final class Progress implements AutoCloseable {
         out.println(task + ": started, " + (total > 0 ? total + " " + unit : "unknown size"));
         out.flush();
         return p;
+    }
+
+    /** Progress that shows nothing: what a process that does not report (not the primary one) gets. */
+    static Progress silent(String task, long total) {
+        return plain(task, total, "img", DEFAULT_INTERVAL, new PrintStream(OutputStream.nullOutputStream()),
+                System::nanoTime);
     }
 
     private static void validate(long total, Duration interval) {

@@ -2,24 +2,17 @@ package io.resnet4j.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.resnet4j.ResNet4jException;
-import io.resnet4j.data.Batch;
 import io.resnet4j.data.BatchLoader;
 import io.resnet4j.data.DataSplits;
 import io.resnet4j.data.Dataset;
 import io.resnet4j.data.Normalization;
 import io.resnet4j.engine.Engine;
-import io.resnet4j.engine.Scope;
-import io.resnet4j.infer.EvalResult;
-import io.resnet4j.infer.Evaluation;
-import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.model.Architecture;
 import io.resnet4j.model.ModelConfig;
-import io.resnet4j.model.ModelDirectory;
 import io.resnet4j.model.ResNet;
-import io.resnet4j.train.MetricsLog.MetricsRow;
+import io.resnet4j.train.TrainingException.Problem;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,24 +30,38 @@ import java.util.function.LongSupplier;
  * ({@link TrainOptions#budgetMinutes()}) the run stops when the budget is spent, its last epoch possibly partial,
  * and the learning rate anneals over the budget; the rates then depend on the machine's speed, so a resumed
  * budgeted run continues the budget but not bit for bit.
+ *
+ * <p>Two seams prepare data-parallel training: {@link #gradientHook} runs code between backward and the update of
+ * every step (a gradient all-reduce), and {@link #output} decides what the run writes ({@link RunOutput#silent()}
+ * for every process but the primary). {@link #run()} reads top to bottom: set up, resume, the epochs
+ * ({@code EpochLoop}), finish.
  */
 public final class Trainer {
     /** What a finished run reports. */
     public record Result(Path modelDir, int epochs, EvalResult validation, double imagesPerSecond, double seconds) {}
+
+    /** Where a run starts: after {@code epoch} completed epochs and {@code step} steps, {@code seconds} spent. */
+    record Position(int epoch, long step, double seconds) {
+        static final Position FRESH = new Position(0, 0, 0);
+    }
 
     private final DataSplits data;
     private final Architecture arch;
     private final TrainOptions options;
     private final Path out;
     private final PrintStream log;
+    private final List<GradientHook> gradientHooks = new ArrayList<>();
     private boolean resume;
     private int minAspectDim;
     private int resizeDim;
     private LongSupplier clock = System::nanoTime;
+    private RunOutput output;
 
     /**
      * @param arch the architecture; its classes and input channels must match the data
      * @param out the run folder (created)
+     * @param log where the run's log lines go (with the default {@link #output})
+     * @throws TrainingException ({@link Problem#CLASS_COUNT_MISMATCH}) when the model's classes are not the data's
      */
     public Trainer(DataSplits data, Architecture arch, TrainOptions options, Path out, PrintStream log) {
         this.data = data;
@@ -63,8 +70,8 @@ public final class Trainer {
         this.out = out;
         this.log = log;
         if (arch.numClasses() != data.classes().size()) {
-            throw new ResNet4jException("the data has " + data.classes().size() + " classes but the model "
-                    + arch.numClasses() + " (drop --classes or make them agree)");
+            throw new TrainingException(Problem.CLASS_COUNT_MISMATCH, "the data has " + data.classes().size()
+                    + " classes but the model " + arch.numClasses());
         }
         int native_ = data.train().nativeSize().orElse(-1);
         this.resizeDim = native_ > 0 ? native_ : (arch.stem() == Architecture.Stem.CIFAR ? 32 : 224);
@@ -90,217 +97,138 @@ public final class Trainer {
         return this;
     }
 
-    public Result run() {
-        Engine.seed(options.seed());
-        Dataset train = options.limit() > 0 ? data.train().limit(options.limit()) : data.train();
-        Normalization norm = Normalization.compute(train, 10_000).withChannels(arch.inChannels());
-        ModelConfig config = new ModelConfig(arch, data.classes(), minAspectDim, resizeDim, norm.mean(), norm.std());
-        ResNet model = ResNet.build(arch, options.bnMomentum());
-        Sgd sgd = new Sgd(model, options.momentum(), options.nesterov(), options.weightDecay(),
-                options.decayNormsAndBiases());
-        BatchLoader.Config trainCfg = BatchLoader.Config.training(options.batchSize(), arch.inChannels(),
-                minAspectDim, resizeDim, norm, options.seed()).withThreads(options.workers())
-                .withAugment(options.augment()).withErasing(options.erasing()).withSkipUnreadable(true);
-        BatchLoader.Config evalCfg = BatchLoader.Config.evaluation(Math.max(options.batchSize(), 256),
-                arch.inChannels(), minAspectDim, resizeDim, norm).withThreads(options.workers())
-                .withSkipUnreadable(true);
-        int startEpoch = 0;
-        long step = 0;
-        double spentBefore = 0;
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new ResNet4jException("the run folder " + out + " is a file, not a directory");
-        }
-        try {
-            Files.createDirectories(out);
-        } catch (IOException e) {
-            throw new ResNet4jException("cannot create the run folder " + out + ": " + AtomicFiles.describe(e), e);
-        }
-        // A run killed in the middle of a write leaves its temporary file behind; this folder is ours.
-        for (Path dir : List.of(out, out.resolve(Checkpoint.DIR))) {
-            int stale = AtomicFiles.removeStaleTemporaries(dir);
-            if (stale > 0) {
-                log.printf("resnet4j: removed %d temporary file%s left in %s by an interrupted write%n", stale,
-                        stale == 1 ? "" : "s", dir);
-            }
-        }
-        MetricsLog metrics = MetricsLog.open(out);
-        if (resume) {
-            List<String> problems = new ArrayList<>();
-            Optional<Checkpoint> cp = Checkpoint.latest(out, problems);
-            problems.forEach(p -> log.println("resnet4j: skipping unusable checkpoint " + p));
-            if (cp.isPresent()) {
-                Checkpoint c = cp.get();
-                if (!c.config().architecture().withDataFormat(arch.dataFormat()).equals(arch)) {
-                    throw new ResNet4jException("the checkpoint in " + out + " is for " + describe(c.config()
-                            .architecture()) + ", not " + describe(arch) + "; use another --out or the same --arch");
-                }
-                c.restore(model, sgd);
-                startEpoch = c.epoch();
-                step = c.step();
-                spentBefore = c.seconds();
-                log.printf("resnet4j: resuming after epoch %d (step %d) from %s%n", startEpoch, step, c.file());
-            } else {
-                log.println("resnet4j: no checkpoint in " + out + "; starting from scratch");
-            }
-        }
-        if (startEpoch > options.epochs()) {
-            throw new ResNet4jException("the checkpoint already completed " + startEpoch + " of " + options.epochs()
-                    + " epochs (raise --epochs to train longer)");
-        }
-        String optionsJson = json(options);
-        Thread interrupted = new Thread(() -> log.printf("%nresnet4j: interrupted; the last good checkpoint is in %s "
-                + "(continue with --resume)%n", out.resolve(Checkpoint.DIR)));
-        Runtime.getRuntime().addShutdownHook(interrupted);
-        EvalResult validation = null;
-        double lastRate = 0;
-        long started = clock.getAsLong();
-        TimeBudget budget = new TimeBudget(options.budgetMinutes() * 60, spentBefore, clock);
-        int epochsDone = startEpoch;
-        try (BatchLoader trainLoader = new BatchLoader(train, trainCfg);
-                BatchLoader evalLoader = new BatchLoader(data.test(), evalCfg)) {
-            LearningRateSchedule schedule = options.schedule(trainLoader.batchesPerEpoch());
-            for (int epoch = startEpoch; epoch < options.epochs() && !budget.exhausted(); epoch++) {
-                long t0 = clock.getAsLong();
-                String label = epochLabel(epoch, budget, (t0 - started) / 1e9 / (epoch - startEpoch));
-                EpochStats stats = trainEpoch(model, sgd, trainLoader, schedule, budget, epoch, label, step);
-                step = stats.step;
-                long t1 = clock.getAsLong();
-                double seconds = (t1 - t0) / 1e9;
-                lastRate = stats.images / seconds;
-                validation = Evaluation.evaluate(model, evalLoader, data.classes(), options.precision(), null);
-                if (epoch == startEpoch) {
-                    // Rows after the checkpoint (or, starting afresh, all rows) are of epochs being redone, or of
-                    // an earlier run in this folder. Dropped only now, so a run killed before here loses nothing.
-                    metrics.retainUpTo(startEpoch);
-                }
-                metrics.append(new MetricsRow(epoch + 1, step, stats.loss(), stats.accuracy(), validation.loss(),
-                        validation.top1(), validation.top5(), stats.lastLr(), lastRate, seconds));
-                Plots.trainingCurves(metrics.rows(), out);
-                budget.reserve((clock.getAsLong() - t1) / 1e9);
-                Checkpoint.write(out, model, sgd, epoch + 1, step, budget.checkpointSeconds(), config, optionsJson);
-                epochsDone = epoch + 1;
-                int later = Checkpoint.removeAfter(out, epoch + 1);
-                if (later > 0) {
-                    log.printf("resnet4j: removed %d checkpoint%s after epoch %d, of an earlier or abandoned run%n",
-                            later, later == 1 ? "" : "s", epoch + 1);
-                }
-                log.printf("%s  train loss %.4f acc %.2f%%  val loss %.4f top-1 %.2f%% top-5 %.2f%%  "
-                        + "%.0f img/s  %.0f s%n", label, stats.loss(), 100 * stats.accuracy(),
-                        validation.loss(), 100 * validation.top1(), 100 * validation.top5(), lastRate, seconds);
-                if (budget.exhausted()) {
-                    log.printf("resnet4j: the %.3g-minute time budget is spent: %d epoch%s%s%n", budget.minutes(),
-                            epochsDone, epochsDone == 1 ? "" : "s", stats.partial() ? String.format(
-                                    " (the last one %d of %d images)", stats.images(),
-                                    (long) trainLoader.batchesPerEpoch() * options.batchSize()) : "");
-                }
-            }
-            if (validation == null) {
-                // Killed after the last checkpoint but before the model was saved: nothing is left to train.
-                log.printf(budget.exhausted() ? "resnet4j: the checkpoint spent the time budget; saving its model%n"
-                        : "resnet4j: the checkpoint completed all %d epochs (raise --epochs to train longer); "
-                        + "saving its model%n", startEpoch);
-                validation = Evaluation.evaluate(model, evalLoader, data.classes(), options.precision(), null);
-            }
-            reportSkipped("training", trainLoader);
-            reportSkipped("validation", evalLoader);
-        }
-        Runtime.getRuntime().removeShutdownHook(interrupted);
-        model.train(false);
-        ModelDirectory.save(out, model, config);
-        return new Result(out, epochsDone, validation, lastRate, (clock.getAsLong() - started) / 1e9);
+    /**
+     * Where the run's files and log lines go; by default a {@link RunFolderOutput} of the run folder and the log
+     * stream. A process of a data-parallel run other than the primary passes {@link RunOutput#silent()}.
+     */
+    public Trainer output(RunOutput o) {
+        this.output = java.util.Objects.requireNonNull(o, "output");
+        return this;
     }
 
-    /** Says how many distinct images of a split could not be read (each is skipped in every epoch). */
-    private void reportSkipped(String split, BatchLoader loader) {
-        int distinct = loader.skippedExamples().length;
-        if (distinct > 0) {
-            log.printf("resnet4j: skipped %d unreadable %s image%s (first: %s)%n", distinct, split,
-                    distinct == 1 ? "" : "s", loader.skipMessages().get(0));
-        }
+    /** Adds a hook that every step runs between backward and the update, after the hooks added before it. */
+    public Trainer gradientHook(GradientHook hook) {
+        gradientHooks.add(java.util.Objects.requireNonNull(hook, "hook"));
+        return this;
     }
 
     /**
-     * "epoch 3/10"; with a time budget "epoch 3 of ~12" (from the pace so far), and before any pace is known
-     * "epoch 1, 10.0-minute budget".
+     * Trains: sets up the model and the run folder, resumes from a checkpoint if asked, runs the epochs that are
+     * left (or fit the time budget), saves the model.
+     *
+     * @throws TrainingException when the run cannot start or diverges (see {@link Problem})
      */
-    private String epochLabel(int epoch, TimeBudget budget, double secondsPerEpoch) {
-        if (!budget.limited()) {
-            return String.format("epoch %d/%d", epoch + 1, options.epochs());
+    public Result run() {
+        Engine.seed(options.seed());
+        RunOutput output = this.output != null ? this.output : new RunFolderOutput(out, log);
+        Dataset train = options.limit() > 0 ? data.train().limit(options.limit()) : data.train();
+        ModelConfig config = modelConfig(train);
+        ResNet model = ResNet.build(arch, options.bnMomentum());
+        Sgd sgd = new Sgd(model, options.momentum(), options.nesterov(), options.weightDecay(),
+                options.decayNormsAndBiases());
+        output.open();
+        Position start = resume ? resumeFrom(output, model, sgd) : Position.FRESH;
+        Thread interrupted = sayWhereTheCheckpointIsIfInterrupted(output);
+        long started = clock.getAsLong();
+        TimeBudget budget = new TimeBudget(options.budgetMinutes() * 60, start.seconds(), clock);
+        EpochLoop.Outcome trained;
+        try (BatchLoader trainLoader = new BatchLoader(train, trainingLoaderConfig(config));
+                BatchLoader evalLoader = new BatchLoader(data.test(), validationLoaderConfig(config))) {
+            TrainingStep step = TrainingStep.builder(model, sgd).precision(options.precision())
+                    .labelSmoothing(options.labelSmoothing()).gradientHooks(gradientHooks).build();
+            trained = new EpochLoop(this, output, config, model, sgd, step, trainLoader, evalLoader, budget, started)
+                    .run(start);
         }
-        if (!(secondsPerEpoch > 0 && Double.isFinite(secondsPerEpoch))) {
-            return String.format("epoch %d, %.3g-minute budget", epoch + 1, budget.minutes());
-        }
-        int estimate = (int) Math.ceil(epoch + budget.secondsLeft() / secondsPerEpoch);
-        return String.format("epoch %d of ~%d", epoch + 1, Math.max(epoch + 1, Math.min(options.epochs(), estimate)));
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+        model.train(false);
+        output.saveModel(model, config);
+        return new Result(out, trained.epochs(), trained.validation(), trained.imagesPerSecond(),
+                (clock.getAsLong() - started) / 1e9);
     }
 
-    /** @param partial the time budget ran out before the epoch did */
-    private record EpochStats(long step, double lossSum, long correct, long images, double lastLr, boolean partial) {
-        double loss() {
-            return images == 0 ? Double.NaN : lossSum / images;
-        }
-
-        double accuracy() {
-            return images == 0 ? Double.NaN : (double) correct / images;
-        }
+    /** The model directory's config: the architecture, the classes, the sizes and the training set's statistics. */
+    private ModelConfig modelConfig(Dataset train) {
+        Normalization norm = Normalization.compute(train, 10_000).withChannels(arch.inChannels());
+        return new ModelConfig(arch, data.classes(), minAspectDim, resizeDim, norm.mean(), norm.std());
     }
 
-    /** One pass over the training data, or the part of it that the time budget leaves room for. */
-    private EpochStats trainEpoch(ResNet model, Sgd sgd, BatchLoader loader, LearningRateSchedule schedule,
-            TimeBudget budget, int epoch, String label, long step) {
-        model.train(true);
-        double lossSum = 0;
-        long correct = 0;
-        long images = 0;
-        double lr = schedule.at(Math.max(0, step - 1), budget.fraction());
-        long total = (long) loader.batchesPerEpoch() * options.batchSize();
-        boolean partial = false;
-        try (Progress progress = Progress.start(label, total); var it = loader.iterator(epoch)) {
-            while (it.hasNext()) {
-                if (images > 0 && budget.exhausted()) { // at least one step, however small the budget
-                    partial = true;
-                    break;
-                }
-                Batch b = it.next();
-                if (b.size() == 0) {
-                    continue; // every image of the batch was unreadable (counted and reported by the loader)
-                }
-                lr = schedule.at(step, budget.fraction());
-                float loss;
-                long hits;
-                try (Scope s = Scope.open()) {
-                    TrainingStep.Outcome o = TrainingStep.forwardBackward(model, sgd, b.data(), b.shape(), b.labels(),
-                            options.precision(), options.labelSmoothing());
-                    loss = o.loss();
-                    hits = o.correct();
-                    if (!Float.isFinite(loss)) {
-                        throw new ResNet4jException(String.format("training diverged: the loss is %s at epoch %d, "
-                                + "step %d (lr %.4g); the last good checkpoint is in %s (try a lower --lr)", loss,
-                                epoch + 1, step, lr, out.resolve(Checkpoint.DIR)));
-                    }
-                    sgd.step(lr);
-                }
-                lossSum += (double) loss * b.size();
-                correct += hits;
-                images += b.size();
-                step++;
-                progress.step(b.size());
-                progress.metrics(lossSum / images, (double) correct / images);
-            }
+    private BatchLoader.Config trainingLoaderConfig(ModelConfig config) {
+        return BatchLoader.Config.training(options.batchSize(), arch.inChannels(), minAspectDim, resizeDim,
+                normalization(config), options.seed()).toBuilder().threads(options.workers())
+                .augment(options.augment()).erasing(options.erasing()).skipUnreadable(true).build();
+    }
+
+    private BatchLoader.Config validationLoaderConfig(ModelConfig config) {
+        return BatchLoader.Config.evaluation(Math.max(options.batchSize(), 256), arch.inChannels(), minAspectDim,
+                resizeDim, normalization(config)).toBuilder().threads(options.workers()).skipUnreadable(true).build();
+    }
+
+    private static Normalization normalization(ModelConfig config) {
+        return new Normalization(config.mean(), config.std());
+    }
+
+    /**
+     * Restores the newest usable checkpoint into {@code model} and {@code sgd} and says where training goes on; from
+     * the start when there is none.
+     */
+    private Position resumeFrom(RunOutput output, ResNet model, Sgd sgd) {
+        List<String> problems = new ArrayList<>();
+        Optional<Checkpoint> found = Checkpoint.latest(out, problems);
+        problems.forEach(p -> output.log("resnet4j: skipping unusable checkpoint " + p));
+        if (found.isEmpty()) {
+            output.log("resnet4j: no checkpoint in " + out + "; starting from scratch");
+            return Position.FRESH;
         }
-        return new EpochStats(step, lossSum, correct, images, lr, partial);
+        Checkpoint c = found.get();
+        if (!c.config().architecture().withDataFormat(arch.dataFormat()).equals(arch)) {
+            throw new TrainingException(Problem.CHECKPOINT_OF_ANOTHER_ARCHITECTURE, "the checkpoint in " + out
+                    + " is for " + describe(c.config().architecture()) + ", not " + describe(arch));
+        }
+        c.restore(model, sgd);
+        output.log(String.format("resnet4j: resuming after epoch %d (step %d) from %s", c.epoch(), c.step(),
+                c.file()));
+        if (c.epoch() > options.epochs()) {
+            throw new TrainingException(Problem.NO_EPOCHS_LEFT, "the checkpoint already completed " + c.epoch()
+                    + " of " + options.epochs() + " epochs");
+        }
+        return new Position(c.epoch(), c.step(), c.seconds());
+    }
+
+    /** A shutdown hook saying where the last good checkpoint is, should the run be killed; the caller removes it. */
+    private Thread sayWhereTheCheckpointIsIfInterrupted(RunOutput output) {
+        Thread hook = new Thread(() -> output.log(String.format("%nresnet4j: interrupted; the last good checkpoint "
+                + "is in %s (continue with --resume)", out.resolve(Checkpoint.DIR))));
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
+    }
+
+    TrainOptions options() {
+        return options;
+    }
+
+    DataSplits data() {
+        return data;
+    }
+
+    Path out() {
+        return out;
+    }
+
+    LongSupplier clock() {
+        return clock;
+    }
+
+    /** The training options as JSON, for the checkpoints. */
+    String optionsJson() {
+        try {
+            return new ObjectMapper().writeValueAsString(options);
+        } catch (IOException e) {
+            throw new ResNet4jException("cannot describe options: " + e.getMessage(), e);
+        }
     }
 
     private static String describe(Architecture a) {
         return a.name() + " (" + a.version() + ", " + a.block() + " " + a.blocks() + ", width " + a.baseWidth()
                 + ", " + a.numClasses() + " classes, " + a.inChannels() + " channels)";
-    }
-
-    private static String json(TrainOptions o) {
-        try {
-            return new ObjectMapper().writeValueAsString(o);
-        } catch (java.io.IOException e) {
-            throw new ResNet4jException("cannot describe options: " + e.getMessage(), e);
-        }
     }
 }

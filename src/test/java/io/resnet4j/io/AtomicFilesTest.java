@@ -167,4 +167,37 @@ class AtomicFilesTest {
         assertNull(problem.get());
         assertEquals(List.of(p), listing());
     }
+
+    /**
+     * The clean-up after a kill knows this class's temporary names, and for run folders of older versions the
+     * {@code .NAME.<UUID>.tmp} of their plot and metrics writers; nothing else.
+     */
+    @Test
+    void staleTemporariesOfThisAndOlderVersionsAreRemovedAndNothingElse() throws IOException {
+        List<String> ours = List.of(".model.safetensors.5f3a9c0e1d2b4a67.tmp", ".loss.png.0.tmp",
+                ".metrics.csv.1b4e28ba-2fa1-11d2-883f-0016d3cca427.tmp");
+        List<String> others = List.of("notes.tmp", "model.safetensors", ".hidden.tmp", ".x.NOTHEX.tmp",
+                ".metrics.csv.1b4e28ba-2fa1-11d2.tmp");
+        for (String name : ours) {
+            Files.writeString(dir.resolve(name), "partial");
+        }
+        for (String name : others) {
+            Files.writeString(dir.resolve(name), "kept");
+        }
+        Files.createDirectories(dir.resolve(".sub.0123.tmp"));
+        assertEquals(ours.size(), AtomicFiles.removeStaleTemporaries(dir));
+        List<Path> kept = new java.util.ArrayList<>(others.stream().map(dir::resolve).toList());
+        kept.add(dir.resolve(".sub.0123.tmp"));
+        assertEquals(kept.stream().sorted().toList(), listing());
+        assertEquals(0, AtomicFiles.removeStaleTemporaries(dir.resolve("missing")));
+    }
+
+    /** What a write leaves while it is under way is a name the clean-up recognises. */
+    @Test
+    void theTemporaryFileOfAWriteIsOneTheCleanUpRecognises() throws IOException {
+        AtomicReference<List<Path>> during = new AtomicReference<>();
+        AtomicFiles.write(dir.resolve("accuracy.png"), out -> during.set(listing()));
+        assertEquals(1, during.get().size(), during.get().toString());
+        assertTrue(AtomicFiles.isTemporaryName(during.get().get(0).getFileName().toString()), during.get().toString());
+    }
 }

@@ -146,4 +146,51 @@ class TrainerTest {
         assertThrows(ResNet4jException.class, () -> new Trainer(SyntheticData.splits(64, 16), tiny().withClasses(5),
                 options(1), tmp.resolve("x"), QUIET));
     }
+
+    /** A process of a data-parallel run other than the primary trains like any other and leaves nothing behind. */
+    @Test
+    void aSilentRunWritesNothingToItsRunFolder() {
+        Path run = tmp.resolve("rank-1");
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Trainer.Result r = new Trainer(SyntheticData.splits(128, 32), tiny(), options(2), run, new PrintStream(log))
+                .output(RunOutput.silent()).run();
+        assertEquals(2, r.epochs());
+        assertEquals(32, r.validation().examples());
+        assertTrue(!Files.exists(run), "the run folder was not even created");
+        assertEquals("", log.toString(), "and nothing was logged");
+    }
+
+    /** The hooks of {@link Trainer#gradientHook} run once per step, numbered on over the epochs. */
+    @Test
+    void gradientHooksRunOncePerStep() {
+        List<Long> steps = new java.util.ArrayList<>();
+        Trainer.Result r = new Trainer(SyntheticData.splits(256, 32), tiny(), options(2), tmp.resolve("run"), QUIET)
+                .gradientHook((model, step) -> steps.add(step)).run();
+        assertEquals(2, r.epochs());
+        assertEquals(java.util.stream.LongStream.range(0, 2 * 256 / 32).boxed().toList(), steps);
+    }
+
+    /** What stops a run is said in the library's terms, with the problem for a front end to advise on. */
+    @Test
+    void runsThatCannotGoOnSayWhichProblemItIs() {
+        TrainingException classes = assertThrows(TrainingException.class, () -> new Trainer(
+                SyntheticData.splits(64, 16), tiny().withClasses(5), options(1), tmp.resolve("x"), QUIET));
+        assertEquals(TrainingException.Problem.CLASS_COUNT_MISMATCH, classes.problem());
+        Path run = tmp.resolve("run");
+        new Trainer(SyntheticData.splits(128, 32), tiny(), options(2), run, QUIET).run();
+        TrainingException done = assertThrows(TrainingException.class, () -> new Trainer(
+                SyntheticData.splits(128, 32), tiny(), options(1), run, QUIET).resume(true).run());
+        assertEquals(TrainingException.Problem.NO_EPOCHS_LEFT, done.problem());
+        Architecture v1 = Architecture.custom(Architecture.Version.V1, Architecture.Block.BASIC, List.of(1, 1, 1), 8,
+                Architecture.Stem.CIFAR).withInChannels(1).withClasses(4);
+        TrainingException other = assertThrows(TrainingException.class, () -> new Trainer(
+                SyntheticData.splits(128, 32), v1, options(3), run, QUIET).resume(true).run());
+        assertEquals(TrainingException.Problem.CHECKPOINT_OF_ANOTHER_ARCHITECTURE, other.problem());
+        TrainingException diverged = assertThrows(TrainingException.class, () -> new Trainer(
+                SyntheticData.splits(128, 32), tiny(), options(3).withLr(1e30), run, QUIET).resume(true).run());
+        assertEquals(TrainingException.Problem.DIVERGED, diverged.problem());
+        for (TrainingException e : List.of(classes, done, other, diverged)) {
+            assertTrue(!e.getMessage().contains("--"), "no command-line flag in " + e.getMessage());
+        }
+    }
 }

@@ -1,4 +1,4 @@
-package io.resnet4j.infer;
+package io.resnet4j.train;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.resnet4j.infer;
+package io.resnet4j.train;
 
 import io.resnet4j.data.Batch;
 import io.resnet4j.data.BatchLoader;
@@ -10,11 +10,14 @@ import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
 import io.resnet4j.model.ModelConfig;
 import io.resnet4j.model.ResNet;
-import io.resnet4j.train.Progress;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
 
-/** Runs a model in evaluation mode over every batch of a loader and scores it. */
+/**
+ * Runs a model in evaluation mode over every batch of a loader and scores it: the validation of every training
+ * epoch, and the {@code eval} command. It belongs to {@code train} because training needs it and {@code train} must
+ * not depend on {@code infer} (which times {@link TrainingStep}); {@code infer} and the CLI use it from here.
+ */
 public final class Evaluation {
     private Evaluation() {}
 

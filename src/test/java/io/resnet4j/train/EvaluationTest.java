@@ -1,4 +1,4 @@
-package io.resnet4j.infer;
+package io.resnet4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
