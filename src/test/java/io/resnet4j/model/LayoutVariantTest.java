@@ -95,6 +95,7 @@ class LayoutVariantTest {
         assertEquals(rule == STRIDE_ON_LAST_UNIT, layout.units().stream().anyMatch(
                 u -> u.shortcut().kind() == ShortcutKind.SUBSAMPLE), "a subsampling shortcut where the rule puts one");
         ResNet model = realisticModel(layout);
+        assertEquals(layout, model.layout(), what + ": the model is the layout it was built from");
 
         // Names and shapes: the model's state dict is the ONNX file's initializers, tensor for tensor.
         Map<String, List<Long>> tensors = shapes(model.namedTensors());
