@@ -3,6 +3,7 @@ package io.resnet4j.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnet4j.engine.Engine;
 import io.resnet4j.engine.NoGrad;
@@ -143,6 +144,20 @@ class LayoutVariantTest {
         assertClose(what + ": fused", eager, fused);
         assertClose(what + ": TorchScript", eager, script);
         assertClose(what + ": ONNX Runtime", eager, ort);
+
+        // bf16 fused convolutions (a subsampled shortcut is added inside the kernel too): the fixtures' bf16 bound.
+        FusedModel bf16 = FusedModel.compile(model, Precision.BF16, (int) INPUT[0], (int) INPUT[2], (int) INPUT[3]);
+        float[] got;
+        try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin()) {
+            got = Tensors.toFloats(bf16.forward(Tensors.fromFloats(x, INPUT)));
+        }
+        double maxRef = 0;
+        double maxDiff = 0;
+        for (int i = 0; i < eager.length; i++) {
+            maxRef = Math.max(maxRef, Math.abs(eager[i]));
+            maxDiff = Math.max(maxDiff, Math.abs(eager[i] - got[i]));
+        }
+        assertTrue(maxDiff <= 0.05 * maxRef, what + ": bf16 max diff " + maxDiff + " of " + maxRef);
     }
 
     /**
