@@ -203,6 +203,15 @@ public final class Layers {
         return torch.max_pool2d(x, new long[] {3, 3}, new long[] {2, 2}, new long[] {ph, pw}, new long[] {1, 1}, true);
     }
 
+    /**
+     * Every {@code stride}-th pixel of {@code [N, C, H, W]}: {@code [N, C, (H - 1) / stride + 1, (W - 1) / stride + 1]},
+     * a 1x1 max pool with that stride (the subsampling shortcut of Keras' ResNetV2).
+     */
+    public static Tensor subsample(Tensor x, int stride) {
+        return torch.max_pool2d(x, new long[] {1, 1}, new long[] {stride, stride}, new long[] {0, 0},
+                new long[] {1, 1}, false);
+    }
+
     /** Mean softmax cross-entropy of logits {@code [N, K]} against class indices {@code [N]}, with label smoothing. */
     public static Tensor crossEntropy(Tensor logits, Tensor labels, double labelSmoothing) {
         return torch.cross_entropy_loss(logits, labels, new TensorOptional(), 1 /* mean */, -100, labelSmoothing);

@@ -10,6 +10,8 @@ import io.resnet4j.engine.Precision;
 import io.resnet4j.engine.Scope;
 import io.resnet4j.engine.Tensors;
 import io.resnet4j.model.Architecture;
+import io.resnet4j.model.Layout;
+import io.resnet4j.model.Layout.ConvSpec;
 import io.resnet4j.model.ResNet;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,24 +25,28 @@ import org.bytedeco.pytorch.global.torch;
  * runtime on CPUs with AMX or AVX-512 (see BENCHMARKS.md).
  *
  * <p>Every batch norm that follows a convolution is folded into it; every ReLU and residual addition that follows
- * a convolution runs inside it; weights are prepacked once. What is left between the convolutions is the v1 stem
+ * a convolution runs inside it; weights are prepacked once. What is left between the convolutions is the stem
  * pool, v2's pre-activation batch norm + ReLU (it reads the residual stream, which must stay un-normalized, so it
- * cannot fold into the convolution before it), the global average pool and the classifier.
+ * cannot fold into the convolution before it), a subsampling shortcut's pool, the global average pool and the
+ * classifier. The network is its model's {@link Layout}, unit by unit.
  *
  * <p>Input {@code [N, C, H, W]} float32 in either layout; output logits {@code [N, classes]} float32. In bf16 the
  * convolutions run in bfloat16 (the weights are rounded once), the pooling and the classifier in float32.
  * A snapshot: later changes to the source model's weights are not seen. Thread-safe.
  */
 public final class FusedModel {
-    private final Architecture arch;
+    private final Layout layout;
     private final Precision precision;
     private final FusedConv stem;
     private final List<Block> blocks;
     private final Norm finalNorm;
     private final Tensor fcWeight, fcBias;
 
-    /** One residual block: its convolutions in order, the projection if any, and v2's pre-activation. */
-    private record Block(Norm preact, List<FusedConv> convs, FusedConv projection) {}
+    /**
+     * One residual unit as its {@link Layout.Unit} says: v2's pre-activation (or null), the main-path convolutions
+     * in order, and the projection of a projecting shortcut (or null).
+     */
+    private record Block(Layout.Unit unit, Norm preact, List<FusedConv> convs, FusedConv projection) {}
 
     /** An evaluation-mode batch norm followed by ReLU (v2's pre-activation). */
     private record Norm(Tensor weight, Tensor bias, Tensor mean, Tensor var) {
@@ -50,9 +56,9 @@ public final class FusedModel {
         }
     }
 
-    private FusedModel(Architecture arch, Precision precision, FusedConv stem, List<Block> blocks, Norm finalNorm,
+    private FusedModel(Layout layout, Precision precision, FusedConv stem, List<Block> blocks, Norm finalNorm,
             Tensor fcWeight, Tensor fcBias) {
-        this.arch = arch;
+        this.layout = layout;
         this.precision = precision;
         this.stem = stem;
         this.blocks = blocks;
@@ -67,74 +73,36 @@ public final class FusedModel {
      */
     public static FusedModel compile(ResNet model, Precision precision, int batch, int height, int width) {
         Engine.init();
-        Architecture a = model.architecture();
+        Layout layout = model.layout();
         Map<String, Tensor> t = model.namedTensors();
-        boolean v2 = a.version() == Architecture.Version.V2;
-        boolean imagenet = a.stem() == Architecture.Stem.IMAGENET;
-        Shapes shapes = new Shapes(batch, a.inChannels(), height, width);
-        FusedConv stem;
-        int k = imagenet ? 7 : 3, st = imagenet ? 2 : 1;
-        if (v2) {
-            stem = shapes.conv(t.get("stem.conv.weight"), null, st, k / 2, precision);
-        } else {
-            stem = shapes.convBn(t, "conv1", "bn1", st, k / 2, precision);
-        }
-        if (imagenet) {
-            shapes.pool();
-        }
+        Shapes shapes = new Shapes(batch, layout.architecture().inChannels(), height, width);
+        FusedConv stem = shapes.conv(t, layout.stem().conv(), precision);
+        shapes.pool(layout.stem().pool());
         List<Block> blocks = new ArrayList<>();
-        int in = a.baseWidth();
-        boolean bottleneck = a.block() == Architecture.Block.BOTTLENECK;
-        for (int i = 0; i < a.blocks().size(); i++) {
-            int out = a.layerOutChannels(i);
-            for (int j = 0; j < a.blocks().get(i); j++) {
-                int stride = j == 0 ? a.strides().get(i) : 1;
-                String p = "layer" + (i + 1) + "." + j + ".";
-                Shapes blockIn = shapes.copy();
-                List<FusedConv> convs = new ArrayList<>();
-                FusedConv projection;
-                Norm preact = null;
-                if (v2) {
-                    preact = norm(t, p + "bn1");
-                    projection = j == 0 ? blockIn.copy().conv(t.get(p + "shortcut.weight"), null, stride, 0, precision)
-                            : null;
-                    if (bottleneck) {
-                        convs.add(shapes.convBn(t, p + "conv1", p + "bn2", 1, 0, precision));
-                        convs.add(shapes.convBn(t, p + "conv2", p + "bn3", stride, 1, precision));
-                        convs.add(shapes.conv(t.get(p + "conv3.weight"), null, 1, 0, precision));
-                    } else {
-                        convs.add(shapes.convBn(t, p + "conv1", p + "bn2", stride, 1, precision));
-                        convs.add(shapes.conv(t.get(p + "conv2.weight"), null, 1, 1, precision));
-                    }
-                } else {
-                    boolean project = stride != 1 || in != out;
-                    projection = project ? blockIn.copy().convBn(t, p + "downsample.0", p + "downsample.1", stride, 0,
-                            precision) : null;
-                    if (bottleneck) {
-                        convs.add(shapes.convBn(t, p + "conv1", p + "bn1", 1, 0, precision));
-                        convs.add(shapes.convBn(t, p + "conv2", p + "bn2", stride, 1, precision));
-                        convs.add(shapes.convBn(t, p + "conv3", p + "bn3", 1, 0, precision));
-                    } else {
-                        convs.add(shapes.convBn(t, p + "conv1", p + "bn1", stride, 1, precision));
-                        convs.add(shapes.convBn(t, p + "conv2", p + "bn2", 1, 1, precision));
-                    }
-                }
-                blocks.add(new Block(preact, List.copyOf(convs), projection));
-                in = out;
+        for (Layout.Unit u : layout.units()) {
+            Shapes unitIn = shapes.copy();
+            Norm preact = u.preactivation() == null ? null : norm(t, u.preactivation());
+            ConvSpec p = u.shortcut().projection();
+            FusedConv projection = p == null ? null : unitIn.conv(t, p, precision);
+            List<FusedConv> convs = new ArrayList<>();
+            for (ConvSpec c : u.convs()) {
+                convs.add(shapes.conv(t, c, precision));
             }
+            blocks.add(new Block(u, preact, List.copyOf(convs), projection));
         }
-        Norm finalNorm = v2 ? norm(t, "final_bn") : null;
+        Layout.Head head = layout.head();
+        Norm finalNorm = head.finalNorm() == null ? null : norm(t, head.finalNorm());
         Tensor fcW, fcB;
         try (NoGrad ng = NoGrad.begin()) {
-            fcW = t.get("fc.weight").detach().to(torch.ScalarType.Float).clone();
-            fcB = t.get("fc.bias").detach().to(torch.ScalarType.Float).clone();
+            fcW = t.get(head.classifier() + ".weight").detach().to(torch.ScalarType.Float).clone();
+            fcB = t.get(head.classifier() + ".bias").detach().to(torch.ScalarType.Float).clone();
         }
-        return new FusedModel(a, precision, stem, List.copyOf(blocks), finalNorm, Scope.outlive(fcW),
+        return new FusedModel(layout, precision, stem, List.copyOf(blocks), finalNorm, Scope.outlive(fcW),
                 Scope.outlive(fcB));
     }
 
     public Architecture architecture() {
-        return arch;
+        return layout.architecture();
     }
 
     public Precision precision() {
@@ -148,15 +116,16 @@ public final class FusedModel {
             if (precision == Precision.BF16) {
                 h = h.to(torch.ScalarType.BFloat16);
             }
-            boolean v2 = finalNorm != null;
-            h = stem.apply(h, v2 ? Activation.NONE : Activation.RELU);
-            if (arch.stem() == Architecture.Stem.IMAGENET) {
-                h = v2 ? Layers.maxPool3x3TfSame(h) : Layers.maxPool3x3Symmetric(h);
-            }
+            h = stem.apply(h, activation(layout.stem().conv().relu()));
+            h = switch (layout.stem().pool()) {
+                case NONE -> h;
+                case MAX_3X3_SYMMETRIC -> Layers.maxPool3x3Symmetric(h);
+                case MAX_3X3_TF_SAME -> Layers.maxPool3x3TfSame(h);
+            };
             for (Block b : blocks) {
                 h = block(b, h);
             }
-            if (v2) {
+            if (finalNorm != null) {
                 h = finalNorm.applyRelu(h);
             }
             Tensor pooled = h.mean(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional(
@@ -166,23 +135,37 @@ public final class FusedModel {
     }
 
     /**
-     * One residual block. v1: the convolutions (BN and ReLU folded in), the last adds the shortcut, then ReLU. v2:
-     * BN+ReLU on the input first (the shortcut branch reads the raw input unless it projects), and no activation
-     * after the addition. The addition accumulates into the shortcut's memory: neither is needed afterwards.
+     * One residual unit: v2 pre-activates the input first (the shortcut reads the raw input unless it projects the
+     * pre-activated one); the convolutions run with BN and ReLU folded in; the last adds the shortcut and, in v1,
+     * applies ReLU after the addition. The addition accumulates into the shortcut's memory: neither is needed
+     * afterwards (an identity shortcut is the unit's input, which nothing reads again).
      */
     private static Tensor block(Block b, Tensor x) {
-        boolean v2 = b.preact() != null;
-        Tensor in = v2 ? b.preact().applyRelu(x) : x;
-        Tensor shortcut = b.projection() == null ? x : b.projection().apply(in, Activation.NONE);
+        Layout.Unit u = b.unit();
+        Tensor in = b.preact() == null ? x : b.preact().applyRelu(x);
+        Tensor shortcut = switch (u.shortcut().kind()) {
+            case IDENTITY -> x;
+            case PROJECTION -> b.projection().apply(x, Activation.NONE);
+            case PROJECTION_PREACTIVATED -> b.projection().apply(in, Activation.NONE);
+            case SUBSAMPLE -> Tensors.inFormat(Layers.subsample(x, u.stride()), DataFormat.CHANNELS_LAST);
+            case NONE -> null;
+        };
         Tensor h = in;
         int last = b.convs().size() - 1;
         for (int i = 0; i < last; i++) {
-            h = b.convs().get(i).apply(h, Activation.RELU);
+            h = b.convs().get(i).apply(h, activation(u.convs().get(i).relu()));
         }
-        return b.convs().get(last).applyAddInPlace(h, shortcut, v2 ? Activation.NONE : Activation.RELU);
+        Activation after = activation(u.reluAfterAdd());
+        return shortcut == null ? b.convs().get(last).apply(h, after)
+                : b.convs().get(last).applyAddInPlace(h, shortcut, after);
     }
 
-    private static Norm norm(Map<String, Tensor> t, String name) {
+    private static Activation activation(boolean relu) {
+        return relu ? Activation.RELU : Activation.NONE;
+    }
+
+    private static Norm norm(Map<String, Tensor> t, Layout.Norm n) {
+        String name = n.name();
         try (NoGrad ng = NoGrad.begin()) {
             return new Norm(copy(t, name + ".weight"), copy(t, name + ".bias"), copy(t, name + ".running_mean"),
                     copy(t, name + ".running_var"));
@@ -195,10 +178,10 @@ public final class FusedModel {
 
     /** Tracks the activation shape through the network, so each convolution's weights are packed for its input. */
     private static final class Shapes {
-        private final long n;
-        private long c, h, w;
+        private final int n;
+        private int c, h, w;
 
-        Shapes(long n, long c, long h, long w) {
+        Shapes(int n, int c, int h, int w) {
             this.n = n;
             this.c = c;
             this.h = h;
@@ -209,27 +192,31 @@ public final class FusedModel {
             return new Shapes(n, c, h, w);
         }
 
-        FusedConv conv(Tensor weight, Tensor bias, int stride, int pad, Precision precision) {
-            FusedConv conv = FusedConv.create(weight, bias, stride, pad, precision, new long[] {n, c, h, w});
-            long k = weight.size(2);
-            c = weight.size(0);
-            h = (h + 2 * pad - k) / stride + 1;
-            w = (w + 2 * pad - k) / stride + 1;
-            return conv;
-        }
-
-        FusedConv convBn(Map<String, Tensor> t, String conv, String bn, int stride, int pad, Precision precision) {
+        /** The convolution of {@code spec}, its batch norm (if any) folded in; advances the shape past it. */
+        FusedConv conv(Map<String, Tensor> t, ConvSpec spec, Precision precision) {
             try (Scope s = Scope.open()) {
-                Tensor[] folded = FusedConv.foldBatchNorm(t.get(conv + ".weight"), t.get(bn + ".weight"),
-                        t.get(bn + ".bias"), t.get(bn + ".running_mean"), t.get(bn + ".running_var"),
-                        Layers.BatchNorm2d.EPS);
-                return conv(folded[0], folded[1], stride, pad, precision);
+                Tensor weight = t.get(spec.name() + ".weight");
+                Tensor bias = null;
+                Layout.Norm bn = spec.norm();
+                if (bn != null) {
+                    Tensor[] folded = FusedConv.foldBatchNorm(weight, t.get(bn.name() + ".weight"),
+                            t.get(bn.name() + ".bias"), t.get(bn.name() + ".running_mean"),
+                            t.get(bn.name() + ".running_var"), Layers.BatchNorm2d.EPS);
+                    weight = folded[0];
+                    bias = folded[1];
+                }
+                FusedConv conv = FusedConv.create(weight, bias, spec.stride(), spec.padding(), precision,
+                        new long[] {n, c, h, w});
+                c = spec.out();
+                h = spec.outputSize(h);
+                w = spec.outputSize(w);
+                return conv;
             }
         }
 
-        void pool() {
-            h = (h + 1) / 2;
-            w = (w + 1) / 2;
+        void pool(Layout.Pool pool) {
+            h = pool.outputSize(h);
+            w = pool.outputSize(w);
         }
     }
 }

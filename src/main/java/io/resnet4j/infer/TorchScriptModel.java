@@ -3,7 +3,8 @@ package io.resnet4j.infer;
 import io.resnet4j.engine.Engine;
 import io.resnet4j.engine.NoGrad;
 import io.resnet4j.engine.Precision;
-import io.resnet4j.model.Architecture;
+import io.resnet4j.model.Layout;
+import io.resnet4j.model.Layout.ConvSpec;
 import io.resnet4j.model.ResNet;
 import java.util.Map;
 import org.bytedeco.pytorch.IValue;
@@ -16,7 +17,7 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * An evaluation-mode ResNet as a frozen TorchScript graph: libtorch's own graph path for inference.
  *
- * <p>The forward pass is written out as TorchScript source from the {@link Architecture} (the same ops as
+ * <p>The forward pass is written out as TorchScript source from the model's {@link Layout} (the same ops as
  * {@link ResNet}), the weights are attached, and {@code torch::jit::freeze} turns them into constants; with
  * {@code optimize}, {@code optimize_for_inference} then folds batch norms into the convolutions before them (v1),
  * fuses ReLUs and additions, and prepacks the weights for oneDNN. Input {@code [N, C, H, W]} float, any layout;
@@ -43,7 +44,6 @@ public final class TorchScriptModel {
      */
     public static TorchScriptModel compile(ResNet model, boolean optimize, Precision precision) {
         Engine.init();
-        Architecture a = model.architecture();
         JitModule m = new JitModule(new QualifiedName("resnet4j.ResNet"));
         try (NoGrad ng = NoGrad.begin()) {
             for (Map.Entry<String, Tensor> e : model.namedTensors().entrySet()) {
@@ -54,7 +54,7 @@ public final class TorchScriptModel {
                 m.register_parameter(attr(e.getKey()), t, false);
             }
         }
-        m.define(source(a));
+        m.define(source(model.layout()));
         m.eval();
         JitModule frozen = torch.freeze(m);
         if (optimize) {
@@ -77,75 +77,67 @@ public final class TorchScriptModel {
         return name.replace('.', '_');
     }
 
-    /** TorchScript source of the forward pass. */
-    static String source(Architecture a) {
+    /** TorchScript source of the forward pass of {@code layout}: one line per convolution, pool and addition. */
+    static String source(Layout layout) {
         StringBuilder s = new StringBuilder();
         s.append("def forward(self, x: Tensor) -> Tensor:\n");
-        boolean v2 = a.version() == Architecture.Version.V2;
-        boolean imagenet = a.stem() == Architecture.Stem.IMAGENET;
-        int k = imagenet ? 7 : 3;
-        int st = imagenet ? 2 : 1;
-        if (v2) {
-            line(s, "x = " + conv("stem.conv", "x", st, k / 2));
-            if (imagenet) {
-                // TF SAME: pad 1 on odd sizes, 0 on even ones, ceil mode (see Layers.maxPool3x3TfSame).
-                line(s, "x = torch.max_pool2d(x, [3, 3], [2, 2], [x.size(2) % 2, x.size(3) % 2], [1, 1], True)");
-            }
-        } else {
-            line(s, "x = torch.relu(" + bn("bn1", conv("conv1", "x", st, k / 2)) + ")");
-            if (imagenet) {
-                line(s, "x = torch.max_pool2d(x, [3, 3], [2, 2], [1, 1], [1, 1], False)");
-            }
+        line(s, "x = " + conv(layout.stem().conv(), "x"));
+        switch (layout.stem().pool()) {
+            case NONE -> { }
+            case MAX_3X3_SYMMETRIC -> line(s, "x = torch.max_pool2d(x, [3, 3], [2, 2], [1, 1], [1, 1], False)");
+            // TF SAME: pad 1 on odd sizes, 0 on even ones, ceil mode (see Layers.maxPool3x3TfSame).
+            case MAX_3X3_TF_SAME -> line(s,
+                    "x = torch.max_pool2d(x, [3, 3], [2, 2], [x.size(2) % 2, x.size(3) % 2], [1, 1], True)");
         }
-        int in = a.baseWidth();
-        for (int i = 0; i < a.blocks().size(); i++) {
-            int out = a.layerOutChannels(i);
-            for (int j = 0; j < a.blocks().get(i); j++) {
-                int stride = j == 0 ? a.strides().get(i) : 1;
-                String p = "layer" + (i + 1) + "." + j + ".";
-                boolean bottleneck = a.block() == Architecture.Block.BOTTLENECK;
-                if (v2) {
-                    line(s, "a = torch.relu(" + bn(p + "bn1", "x") + ")");
-                    line(s, "s = " + (j == 0 ? conv(p + "shortcut", "a", stride, 0) : "x"));
-                    if (bottleneck) {
-                        line(s, "h = torch.relu(" + bn(p + "bn2", conv(p + "conv1", "a", 1, 0)) + ")");
-                        line(s, "h = torch.relu(" + bn(p + "bn3", conv(p + "conv2", "h", stride, 1)) + ")");
-                        line(s, "x = " + conv(p + "conv3", "h", 1, 0) + " + s");
-                    } else {
-                        line(s, "h = torch.relu(" + bn(p + "bn2", conv(p + "conv1", "a", stride, 1)) + ")");
-                        line(s, "x = " + conv(p + "conv2", "h", 1, 1) + " + s");
-                    }
-                } else {
-                    boolean project = stride != 1 || in != out;
-                    String sc = project ? bn(p + "downsample.1", conv(p + "downsample.0", "x", stride, 0)) : "x";
-                    if (bottleneck) {
-                        line(s, "h = torch.relu(" + bn(p + "bn1", conv(p + "conv1", "x", 1, 0)) + ")");
-                        line(s, "h = torch.relu(" + bn(p + "bn2", conv(p + "conv2", "h", stride, 1)) + ")");
-                        line(s, "h = " + bn(p + "bn3", conv(p + "conv3", "h", 1, 0)));
-                    } else {
-                        line(s, "h = torch.relu(" + bn(p + "bn1", conv(p + "conv1", "x", stride, 1)) + ")");
-                        line(s, "h = " + bn(p + "bn2", conv(p + "conv2", "h", 1, 1)));
-                    }
-                    line(s, "x = torch.relu(h + " + sc + ")");
-                }
-                in = out;
-            }
+        for (Layout.Unit u : layout.units()) {
+            unit(s, u);
         }
-        if (v2) {
-            line(s, "x = torch.relu(" + bn("final_bn", "x") + ")");
+        Layout.Head head = layout.head();
+        if (head.finalNorm() != null) {
+            line(s, "x = torch.relu(" + bn(head.finalNorm().name(), "x") + ")");
         }
         line(s, "x = x.mean([2, 3])");
-        line(s, "return torch.linear(x, self." + attr("fc.weight") + ", self." + attr("fc.bias") + ")");
+        String fc = head.classifier();
+        line(s, "return torch.linear(x, self." + attr(fc + ".weight") + ", self." + attr(fc + ".bias") + ")");
         return s.toString();
+    }
+
+    /** A residual unit: {@code x} in and out, {@code a} the pre-activated input, {@code h} the main path. */
+    private static void unit(StringBuilder s, Layout.Unit u) {
+        String a = "x";
+        if (u.preactivation() != null) {
+            line(s, "a = torch.relu(" + bn(u.preactivation().name(), "x") + ")");
+            a = "a";
+        }
+        String h = a;
+        for (ConvSpec c : u.convs()) {
+            line(s, "h = " + conv(c, h));
+            h = "h";
+        }
+        ConvSpec projection = u.shortcut().projection();
+        String sum = switch (u.shortcut().kind()) {
+            case IDENTITY -> "h + x";
+            case PROJECTION -> "h + " + conv(projection, "x");
+            case PROJECTION_PREACTIVATED -> "h + " + conv(projection, a);
+            case SUBSAMPLE -> "h + torch.max_pool2d(x, [1, 1], [" + u.stride() + ", " + u.stride() + "], [0, 0], [1, 1], "
+                    + "False)";
+            case NONE -> "h";
+        };
+        line(s, "x = " + (u.reluAfterAdd() ? "torch.relu(" + sum + ")" : sum));
     }
 
     private static void line(StringBuilder s, String code) {
         s.append("    ").append(code).append('\n');
     }
 
-    private static String conv(String name, String x, int stride, int pad) {
-        return "torch.conv2d(" + x + ", self." + attr(name + ".weight") + ", None, [" + stride + ", " + stride
-                + "], [" + pad + ", " + pad + "])";
+    /** A convolution, then its batch norm and ReLU if the spec has them. */
+    private static String conv(ConvSpec c, String x) {
+        String y = "torch.conv2d(" + x + ", self." + attr(c.name() + ".weight") + ", None, [" + c.stride() + ", "
+                + c.stride() + "], [" + c.padding() + ", " + c.padding() + "])";
+        if (c.norm() != null) {
+            y = bn(c.norm().name(), y);
+        }
+        return c.relu() ? "torch.relu(" + y + ")" : y;
     }
 
     private static String bn(String name, String x) {

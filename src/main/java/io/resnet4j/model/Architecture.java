@@ -14,8 +14,10 @@ import java.util.regex.Pattern;
  * Everything that fixes a ResNet's shape: one immutable value, with named presets.
  *
  * <p>A model is stem, then block layers, then head. Layer {@code i} (0-based) has {@code baseWidth * 2^i} filters
- * ({@code 4x} that many output channels for bottleneck blocks), {@code blocks.get(i)} blocks, and its stride on the
- * first block. Variants:
+ * ({@code 4x} that many output channels for bottleneck blocks), {@code blocks.get(i)} blocks, and stride
+ * {@code strides.get(i)}, which the variant's {@link LayoutRule} puts on a block (the first, in every preset).
+ * {@link Layout#of(Architecture)} spells the whole network out; everything that builds or runs one reads that.
+ * Variants:
  * <ul>
  *   <li>{@code resnet18 … resnet200}: v1, torchvision's post-activation "v1.5" (stride on the 3x3), 1000 classes.
  *   <li>{@code resnet18-v2 … resnet200-v2}: v2, the TensorFlow official pre-activation model, 1001 classes.
@@ -27,7 +29,7 @@ import java.util.regex.Pattern;
  * @param block basic (two 3x3) or bottleneck (1x1, 3x3, 1x1 with 4x expansion)
  * @param blocks blocks per layer
  * @param baseWidth stem filters; layer i has baseWidth * 2^i filters
- * @param strides stride of each layer's first block
+ * @param strides stride of each layer (on its first block in every preset)
  * @param stem imagenet (7x7/2 conv and 3x3/2 max pool) or cifar (3x3/1 conv, no pool)
  * @param numClasses outputs of the fully connected head
  * @param inChannels channels of the input image (3 RGB, 1 grayscale)

@@ -3,6 +3,20 @@ package io.resnet4j.model;
 import io.resnet4j.engine.Tensors;
 import io.resnet4j.io.AtomicFiles;
 import io.resnet4j.io.Protobuf;
+import io.resnet4j.model.Layout.ConvSpec;
+import io.resnet4j.model.OnnxProto.AttributeProto;
+import io.resnet4j.model.OnnxProto.AttributeType;
+import io.resnet4j.model.OnnxProto.DataType;
+import io.resnet4j.model.OnnxProto.Dimension;
+import io.resnet4j.model.OnnxProto.GraphProto;
+import io.resnet4j.model.OnnxProto.ModelProto;
+import io.resnet4j.model.OnnxProto.NodeProto;
+import io.resnet4j.model.OnnxProto.OperatorSetIdProto;
+import io.resnet4j.model.OnnxProto.TensorProto;
+import io.resnet4j.model.OnnxProto.TensorShapeProto;
+import io.resnet4j.model.OnnxProto.TypeProto;
+import io.resnet4j.model.OnnxProto.TypeProtoTensor;
+import io.resnet4j.model.OnnxProto.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -12,31 +26,22 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Writes a model as ONNX (opset 17, IR 8), built from its {@link Architecture} and current weights: input
+ * Writes a model as ONNX (opset 17, IR 8), built from its {@link Layout} and current weights: input
  * {@code input} float {@code [N, C, H, W]} (N, H, W free), output {@code logits} {@code [N, classes]}.
  * Initializers keep the SPEC tensor names; batch norm stays a {@code BatchNormalization} node (runtimes fold it).
  * The v2 stem pool is {@code MaxPool} with {@code auto_pad = SAME_UPPER}, which is TensorFlow's SAME.
  */
 public final class OnnxExport {
-    private static final int FLOAT = 1;
-    // onnx.proto field numbers
-    private static final int MODEL_IR_VERSION = 1;
-    private static final int MODEL_PRODUCER = 2;
-    private static final int MODEL_GRAPH = 7;
-    private static final int MODEL_OPSET = 8;
-    private static final int GRAPH_NODE = 1;
-    private static final int GRAPH_NAME = 2;
-    private static final int GRAPH_INITIALIZER = 5;
-    private static final int GRAPH_INPUT = 11;
-    private static final int GRAPH_OUTPUT = 12;
+    private static final int IR_VERSION = 8;
+    private static final int OPSET = 17;
 
-    private final Architecture arch;
+    private final Layout layout;
     private final Map<String, Tensor> weights;
     private final List<Protobuf> nodes = new ArrayList<>();
     private int counter;
 
     private OnnxExport(ResNet model) {
-        this.arch = model.architecture();
+        this.layout = model.layout();
         this.weights = model.namedTensors();
     }
 
@@ -51,94 +56,75 @@ public final class OnnxExport {
     }
 
     private byte[] build() {
-        boolean v2 = arch.version() == Architecture.Version.V2;
-        boolean imagenet = arch.stem() == Architecture.Stem.IMAGENET;
-        int k = imagenet ? 7 : 3;
-        int st = imagenet ? 2 : 1;
-        String x = "input";
-        if (v2) {
-            x = conv("stem.conv", x, st, k / 2);
-            if (imagenet) {
-                x = node("MaxPool", List.of(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2),
-                        string("auto_pad", "SAME_UPPER"));
-            }
-        } else {
-            x = relu(bn("bn1", conv("conv1", x, st, k / 2)));
-            if (imagenet) {
-                x = node("MaxPool", List.of(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2),
-                        ints("pads", 1, 1, 1, 1));
-            }
+        Architecture arch = layout.architecture();
+        String x = conv(layout.stem().conv(), "input");
+        x = switch (layout.stem().pool()) {
+            case NONE -> x;
+            case MAX_3X3_SYMMETRIC -> node("MaxPool", List.of(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2),
+                    ints("pads", 1, 1, 1, 1));
+            case MAX_3X3_TF_SAME -> node("MaxPool", List.of(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2),
+                    string("auto_pad", "SAME_UPPER"));
+        };
+        for (Layout.Unit u : layout.units()) {
+            x = unit(u, x);
         }
-        int in = arch.baseWidth();
-        for (int i = 0; i < arch.blocks().size(); i++) {
-            int out = arch.layerOutChannels(i);
-            for (int j = 0; j < arch.blocks().get(i); j++) {
-                int stride = j == 0 ? arch.strides().get(i) : 1;
-                x = v2 ? blockV2("layer" + (i + 1) + "." + j + ".", x, stride, j == 0)
-                        : blockV1("layer" + (i + 1) + "." + j + ".", x, stride, stride != 1 || in != out);
-                in = out;
-            }
-        }
-        if (v2) {
-            x = relu(bn("final_bn", x));
+        Layout.Head head = layout.head();
+        if (head.finalNorm() != null) {
+            x = relu(bn(head.finalNorm().name(), x));
         }
         x = node("GlobalAveragePool", List.of(x));
         x = node("Flatten", List.of(x), integer("axis", 1));
         String logits = "logits";
-        nodes.add(nodeProto("Gemm", List.of(x, "fc.weight", "fc.bias"), logits, List.of(integer("transB", 1))));
+        String fc = head.classifier();
+        nodes.add(nodeProto("Gemm", List.of(x, fc + ".weight", fc + ".bias"), logits, List.of(integer("transB", 1))));
 
         Protobuf graph = new Protobuf();
         for (Protobuf n : nodes) {
-            graph.message(GRAPH_NODE, n);
+            graph.message(GraphProto.NODE, n);
         }
-        graph.string(GRAPH_NAME, "resnet4j_" + arch.name().replace('-', '_'));
+        graph.string(GraphProto.NAME, "resnet4j_" + arch.name().replace('-', '_'));
         for (Map.Entry<String, Tensor> w : weights.entrySet()) {
-            graph.message(GRAPH_INITIALIZER, tensor(w.getKey(), w.getValue()));
+            graph.message(GraphProto.INITIALIZER, tensor(w.getKey(), w.getValue()));
         }
-        graph.message(GRAPH_INPUT, valueInfo("input", new Object[] {"N", (long) arch.inChannels(), "H", "W"}));
-        graph.message(GRAPH_OUTPUT, valueInfo(logits, new Object[] {"N", (long) arch.numClasses()}));
+        graph.message(GraphProto.INPUT, valueInfo("input", new Object[] {"N", (long) arch.inChannels(), "H", "W"}));
+        graph.message(GraphProto.OUTPUT, valueInfo(logits, new Object[] {"N", (long) head.classes()}));
         return new Protobuf()
-                .varint(MODEL_IR_VERSION, 8)
-                .string(MODEL_PRODUCER, "resnet4j")
-                .message(MODEL_GRAPH, graph)
-                .message(MODEL_OPSET, new Protobuf().string(1, "").varint(2, 17))
+                .varint(ModelProto.IR_VERSION, IR_VERSION)
+                .string(ModelProto.PRODUCER_NAME, "resnet4j")
+                .message(ModelProto.GRAPH, graph)
+                .message(ModelProto.OPSET_IMPORT, new Protobuf().string(OperatorSetIdProto.DOMAIN, "")
+                        .varint(OperatorSetIdProto.VERSION, OPSET))
                 .toByteArray();
     }
 
-    private String blockV1(String p, String x, int stride, boolean project) {
-        boolean bottleneck = arch.block() == Architecture.Block.BOTTLENECK;
-        String h;
-        if (bottleneck) {
-            h = relu(bn(p + "bn1", conv(p + "conv1", x, 1, 0)));
-            h = relu(bn(p + "bn2", conv(p + "conv2", h, stride, 1)));
-            h = bn(p + "bn3", conv(p + "conv3", h, 1, 0));
-        } else {
-            h = relu(bn(p + "bn1", conv(p + "conv1", x, stride, 1)));
-            h = bn(p + "bn2", conv(p + "conv2", h, 1, 1));
+    /** A residual unit (see {@link Layout.Unit}): pre-activation, main path, shortcut, addition, ReLU (v1). */
+    private String unit(Layout.Unit u, String x) {
+        String a = u.preactivation() == null ? x : relu(bn(u.preactivation().name(), x));
+        String h = a;
+        for (ConvSpec c : u.convs()) {
+            h = conv(c, h);
         }
-        String s = project ? bn(p + "downsample.1", conv(p + "downsample.0", x, stride, 0)) : x;
-        return relu(node("Add", List.of(h, s)));
+        String s = switch (u.shortcut().kind()) {
+            case IDENTITY -> x;
+            case PROJECTION -> conv(u.shortcut().projection(), x);
+            case PROJECTION_PREACTIVATED -> conv(u.shortcut().projection(), a);
+            case SUBSAMPLE -> node("MaxPool", List.of(x), ints("kernel_shape", 1, 1),
+                    ints("strides", u.stride(), u.stride()));
+            case NONE -> null;
+        };
+        String out = s == null ? h : node("Add", List.of(h, s));
+        return u.reluAfterAdd() ? relu(out) : out;
     }
 
-    private String blockV2(String p, String x, int stride, boolean project) {
-        String a = relu(bn(p + "bn1", x));
-        String s = project ? conv(p + "shortcut", a, stride, 0) : x;
-        String h;
-        if (arch.block() == Architecture.Block.BOTTLENECK) {
-            h = relu(bn(p + "bn2", conv(p + "conv1", a, 1, 0)));
-            h = relu(bn(p + "bn3", conv(p + "conv2", h, stride, 1)));
-            h = conv(p + "conv3", h, 1, 0);
-        } else {
-            h = relu(bn(p + "bn2", conv(p + "conv1", a, stride, 1)));
-            h = conv(p + "conv2", h, 1, 1);
+    /** A convolution, then its batch norm and ReLU if the spec has them. */
+    private String conv(ConvSpec c, String x) {
+        String y = node("Conv", List.of(x, c.name() + ".weight"), ints("kernel_shape", c.kernel(), c.kernel()),
+                ints("strides", c.stride(), c.stride()), ints("pads", c.padding(), c.padding(), c.padding(),
+                        c.padding()));
+        if (c.norm() != null) {
+            y = bn(c.norm().name(), y);
         }
-        return node("Add", List.of(h, s));
-    }
-
-    private String conv(String name, String x, int stride, int pad) {
-        long k = weights.get(name + ".weight").size(2);
-        return node("Conv", List.of(x, name + ".weight"), ints("kernel_shape", k, k), ints("strides", stride, stride),
-                ints("pads", pad, pad, pad, pad));
+        return c.relu() ? relu(y) : y;
     }
 
     private String bn(String name, String x) {
@@ -156,58 +142,66 @@ public final class OnnxExport {
         return out;
     }
 
+    /** A node named after its single output. */
     private static Protobuf nodeProto(String op, List<String> inputs, String output, List<Protobuf> attributes) {
         Protobuf n = new Protobuf();
         for (String i : inputs) {
-            n.string(1, i);
+            n.string(NodeProto.INPUT, i);
         }
-        n.string(2, output).string(3, output).string(4, op);
+        n.string(NodeProto.OUTPUT, output).string(NodeProto.NAME, output).string(NodeProto.OP_TYPE, op);
         for (Protobuf a : attributes) {
-            n.message(5, a);
+            n.message(NodeProto.ATTRIBUTE, a);
         }
         return n;
     }
 
-    // AttributeProto: name 1, f 2, i 3, s 4, ints 8, type 20 (FLOAT 1, INT 2, STRING 3, INTS 7).
     private static Protobuf ints(String name, long... values) {
-        Protobuf a = new Protobuf().string(1, name);
+        Protobuf a = new Protobuf().string(AttributeProto.NAME, name);
         for (long v : values) {
-            a.varint(8, v);
+            a.varint(AttributeProto.INTS, v);
         }
-        return a.varint(20, 7);
+        return a.varint(AttributeProto.TYPE, AttributeType.INTS);
     }
 
     private static Protobuf integer(String name, long value) {
-        return new Protobuf().string(1, name).varint(3, value).varint(20, 2);
+        return new Protobuf().string(AttributeProto.NAME, name).varint(AttributeProto.I, value)
+                .varint(AttributeProto.TYPE, AttributeType.INT);
     }
 
     private static Protobuf real(String name, float value) {
-        return new Protobuf().string(1, name).fixed32(2, value).varint(20, 1);
+        return new Protobuf().string(AttributeProto.NAME, name).fixed32(AttributeProto.F, value)
+                .varint(AttributeProto.TYPE, AttributeType.FLOAT);
     }
 
     private static Protobuf string(String name, String value) {
-        return new Protobuf().string(1, name).string(4, value).varint(20, 3);
+        return new Protobuf().string(AttributeProto.NAME, name).string(AttributeProto.S, value)
+                .varint(AttributeProto.TYPE, AttributeType.STRING);
     }
 
-    /** TensorProto: dims 1, data_type 2, name 8, raw_data 9 (little-endian). */
+    /** A float32 initializer, its values as little-endian {@code raw_data}. */
     private static Protobuf tensor(String name, Tensor t) {
         Protobuf p = new Protobuf();
         for (long d : Tensors.shape(t)) {
-            p.varint(1, d);
+            p.varint(TensorProto.DIMS, d);
         }
         float[] v = Tensors.toFloats(t);
         ByteBuffer raw = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         raw.asFloatBuffer().put(v);
-        return p.varint(2, FLOAT).string(8, name).bytes(9, raw.array());
+        return p.varint(TensorProto.DATA_TYPE, DataType.FLOAT).string(TensorProto.NAME, name)
+                .bytes(TensorProto.RAW_DATA, raw.array());
     }
 
     /** ValueInfoProto with a float tensor type; dims are Long (fixed) or String (named, free). */
     private static Protobuf valueInfo(String name, Object[] dims) {
         Protobuf shape = new Protobuf();
         for (Object d : dims) {
-            shape.message(1, d instanceof Long l ? new Protobuf().varint(1, l) : new Protobuf().string(2, (String) d));
+            shape.message(TensorShapeProto.DIM, d instanceof Long l
+                    ? new Protobuf().varint(Dimension.DIM_VALUE, l)
+                    : new Protobuf().string(Dimension.DIM_PARAM, (String) d));
         }
-        Protobuf tensorType = new Protobuf().varint(1, FLOAT).message(2, shape);
-        return new Protobuf().string(1, name).message(2, new Protobuf().message(1, tensorType));
+        Protobuf tensorType = new Protobuf().varint(TypeProtoTensor.ELEM_TYPE, DataType.FLOAT)
+                .message(TypeProtoTensor.SHAPE, shape);
+        return new Protobuf().string(ValueInfoProto.NAME, name)
+                .message(ValueInfoProto.TYPE, new Protobuf().message(TypeProto.TENSOR_TYPE, tensorType));
     }
 }

@@ -20,7 +20,8 @@ import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * A ResNet built from an {@link Architecture}: stem, block layers, head, as libtorch modules.
+ * A ResNet built from an {@link Architecture}'s {@link Layout}: stem, block layers, head, as libtorch modules,
+ * each registered under its layout name.
  *
  * <p>Input: a float tensor {@code [N, C, H, W]} (logical NCHW; any memory layout, it is brought to the
  * architecture's data format). Output: logits {@code [N, classes]}. Tensor names follow SPEC §1, so
@@ -33,16 +34,12 @@ public final class ResNet {
     /** PyTorch's default batch-norm momentum (the fraction of the batch statistic taken per step). */
     public static final double DEFAULT_BN_MOMENTUM = 0.1;
 
+    private final Layout layout;
     private final Architecture arch;
     private final Module root;
     private final Parts parts;
-    // v1 stem
-    private final Conv2d stemConv;
-    private final BatchNorm2d stemBn;
-    private final List<List<Blocks.Block>> layers = new ArrayList<>();
-    // Every module we created must stay reachable from Java: libtorch calls back into the Java object of a
-    // Java-created module (train(), for one), so a container collected by the GC would break the model.
-    private final List<Module> containers = new ArrayList<>();
+    private final Blocks.Conv stem;
+    private final List<Blocks.Residual> units = new ArrayList<>();
     private final BatchNorm2d finalBn;
     private final Linear fc;
     private DataFormat dataFormat = DataFormat.CHANNELS_FIRST;
@@ -50,70 +47,37 @@ public final class ResNet {
     /** Tensors of one forward pass that tests and tools look at. */
     public record Outputs(Tensor stem, Tensor pooled, Tensor logits) {}
 
-    private ResNet(Architecture arch, double bnMomentum, boolean initialise) {
+    /** Makes every layer of {@code layout}, in its order, under its name (see {@link Parts}). */
+    private ResNet(Layout layout, double bnMomentum, boolean initialise) {
         if (PointerScope.getInnerScope() != null) {
             throw new IllegalStateException("build models outside a Scope: their weights must outlive it");
         }
         Engine.init();
-        this.arch = arch;
+        this.layout = layout;
+        this.arch = layout.architecture();
         this.root = new Module("ResNet");
-        this.parts = new Parts(bnMomentum);
-        boolean v2 = arch.version() == Architecture.Version.V2;
-        int stemKernel = arch.stem() == Architecture.Stem.IMAGENET ? 7 : 3;
-        int stemStride = arch.stem() == Architecture.Stem.IMAGENET ? 2 : 1;
-        int width = arch.baseWidth();
-        if (v2) {
-            Module stem = root.register_module("stem", new Module("Stem"));
-            containers.add(stem);
-            stemConv = stem.register_module("conv", parts.conv(arch.inChannels(), width, stemKernel, stemStride));
-            stemBn = null;
-        } else {
-            stemConv = root.register_module("conv1", parts.conv(arch.inChannels(), width, stemKernel, stemStride));
-            stemBn = root.register_module("bn1", parts.bn(width));
+        this.parts = new Parts(root, bnMomentum);
+        stem = Blocks.Conv.of(parts, layout.stem().conv());
+        for (Layout.Unit u : layout.units()) {
+            units.add(new Blocks.Residual(parts, u));
         }
-        int in = width;
-        for (int i = 0; i < arch.blocks().size(); i++) {
-            Module layer = root.register_module("layer" + (i + 1), new Module("Sequential"));
-            containers.add(layer);
-            List<Blocks.Block> blocks = new ArrayList<>();
-            in = makeLayer(layer, blocks, in, i);
-            layers.add(blocks);
-        }
-        finalBn = v2 ? root.register_module("final_bn", parts.bn(in)) : null;
-        fc = root.register_module("fc", new Linear(in, arch.numClasses()));
+        Layout.Head head = layout.head();
+        finalBn = parts.bnOrNull(head.finalNorm());
+        fc = parts.linear(head.classifier(), head.features(), head.classes());
         if (initialise) {
             initialise();
         }
         setDataFormat(arch.dataFormat());
     }
 
-    /** The blocks of layer {@code i}: the first carries the stride (and, where needed, the projection). */
-    private int makeLayer(Module layer, List<Blocks.Block> blocks, int in, int i) {
-        int width = arch.layerWidth(i);
-        int out = arch.layerOutChannels(i);
-        for (int j = 0; j < arch.blocks().get(i); j++) {
-            int stride = j == 0 ? arch.strides().get(i) : 1;
-            Blocks.Block b;
-            if (arch.version() == Architecture.Version.V1) {
-                b = arch.block() == Architecture.Block.BASIC
-                        ? new Blocks.BasicV1(parts, in, width, stride)
-                        : new Blocks.BottleneckV1(parts, in, width, stride);
-            } else {
-                // TF official projects in the first block of every layer, layer 1 included.
-                b = arch.block() == Architecture.Block.BASIC
-                        ? new Blocks.BasicV2(parts, in, width, stride, j == 0)
-                        : new Blocks.BottleneckV2(parts, in, width, stride, j == 0);
-            }
-            layer.register_module(Integer.toString(j), (Module) b);
-            blocks.add(b);
-            in = out;
-        }
-        return in;
-    }
-
     /** A new model with freshly initialised weights and PyTorch's BN momentum 0.1. */
     public static ResNet build(Architecture arch) {
-        return new ResNet(arch, DEFAULT_BN_MOMENTUM, true);
+        return build(Layout.of(arch));
+    }
+
+    /** A new model of any layout (a variant's, say), freshly initialised as its architecture's family is. */
+    public static ResNet build(Layout layout) {
+        return new ResNet(layout, DEFAULT_BN_MOMENTUM, true);
     }
 
     /**
@@ -121,7 +85,7 @@ public final class ResNet {
      * initialisation that loading would overwrite anyway.
      */
     public static ResNet load(Architecture arch, java.nio.file.Path weights) {
-        ResNet model = new ResNet(arch, DEFAULT_BN_MOMENTUM, false);
+        ResNet model = new ResNet(Layout.of(arch), DEFAULT_BN_MOMENTUM, false);
         Weights.load(model, weights);
         model.train(false);
         return model;
@@ -132,7 +96,7 @@ public final class ResNet {
         if (!(bnMomentum >= 0 && bnMomentum <= 1)) {
             throw new ResNet4jException("batch-norm momentum must be in [0, 1], got " + bnMomentum);
         }
-        return new ResNet(arch, bnMomentum, true);
+        return new ResNet(Layout.of(arch), bnMomentum, true);
     }
 
     /** v1 as torchvision (He normal fan_out); v2 as TF official (variance scaling fan_in, Glorot dense). */
@@ -155,6 +119,11 @@ public final class ResNet {
         return arch;
     }
 
+    /** What this model is made of: every layer, its shape and its name. */
+    public Layout layout() {
+        return layout;
+    }
+
     /** Logits {@code [N, classes]} for input {@code [N, C, H, W]}. */
     public Tensor forward(Tensor x) {
         return forwardAll(x).logits();
@@ -163,28 +132,21 @@ public final class ResNet {
     /** Stem output, pooled features {@code [N, features]} and logits, in one pass. */
     public Outputs forwardAll(Tensor x) {
         checkInput(x);
-        Tensor h = Tensors.inFormat(x, dataFormat);
-        h = stemConv.forward(h);
-        if (arch.version() == Architecture.Version.V1) {
-            h = Layers.reluInPlace(stemBn.forward(h));
-            if (arch.stem() == Architecture.Stem.IMAGENET) {
-                h = Layers.maxPool3x3Symmetric(h);
-            }
-        } else if (arch.stem() == Architecture.Stem.IMAGENET) {
-            // TF official v2: no BN or ReLU before this pool, and TensorFlow's SAME padding.
-            h = Layers.maxPool3x3TfSame(h);
-        }
-        Tensor stem = h;
-        for (List<Blocks.Block> layer : layers) {
-            for (Blocks.Block b : layer) {
-                h = b.forward(h);
-            }
+        Tensor h = stem.forward(Tensors.inFormat(x, dataFormat));
+        h = switch (layout.stem().pool()) {
+            case NONE -> h;
+            case MAX_3X3_SYMMETRIC -> Layers.maxPool3x3Symmetric(h);
+            case MAX_3X3_TF_SAME -> Layers.maxPool3x3TfSame(h);
+        };
+        Tensor stemOut = h;
+        for (Blocks.Residual u : units) {
+            h = u.forward(h);
         }
         if (finalBn != null) {
             h = Layers.reluInPlace(finalBn.forward(h));
         }
         Tensor pooled = Layers.globalAveragePool(h);
-        return new Outputs(stem, pooled, fc.forward(pooled));
+        return new Outputs(stemOut, pooled, fc.forward(pooled));
     }
 
     private void checkInput(Tensor x) {
