@@ -40,7 +40,8 @@ public enum DataFormat {
             case "nhwc":
                 return CHANNELS_LAST;
             default:
-                throw new ResNet4jException("unknown data format '" + s + "' (expected channels_first or channels_last)");
+                throw new ResNet4jException("unknown data format '" + s
+                        + "' (expected channels_first or channels_last)");
         }
     }
 }

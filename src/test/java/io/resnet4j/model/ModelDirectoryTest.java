@@ -74,7 +74,8 @@ class ModelDirectoryTest {
         Architecture a = Architecture.preset("cifar-resnet20").withInChannels(1);
         ModelDirectory.save(tmp.resolve("m"), ResNet.build(a), ModelConfig.defaults(a));
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(tmp.resolve("m/config.json").toFile());
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(
+                tmp.resolve("m/config.json").toFile());
         var arch = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("architecture");
         arch.putArray("blocks").add(3).add(4).add(3); // one block more than the weights hold
         arch.put("base_width", 16);
