@@ -67,15 +67,14 @@ final class EvalCommand implements Callable<Integer> {
                     + test.classes().size());
         }
         BatchLoader.Config lc = Evaluation.loaderConfig(cfg, batchSize);
-        Precision other = agreementWith;
         EvalResult r;
         EvalResult r2 = null;
         int skipped;
         try (BatchLoader loader = new BatchLoader(test, lc)) {
             r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), prec, json.on() ? null : "eval", flipTta);
-            if (other != null) {
-                r2 = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), other,
-                        json.on() ? null : "eval " + other.cliName(), flipTta);
+            if (agreementWith != null) {
+                r2 = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), agreementWith,
+                        json.on() ? null : "eval " + agreementWith.cliName(), flipTta);
             }
             skipped = loader.skippedExamples().length;
             if (skipped > 0) {
@@ -104,7 +103,7 @@ final class EvalCommand implements Callable<Integer> {
             o.put("confusion_png", png.toString());
             if (r2 != null) {
                 ObjectNode ag = o.putObject("agreement");
-                ag.put("precision", other.cliName());
+                ag.put("precision", agreementWith.cliName());
                 ag.put("top1", r2.top1());
                 ag.put("top1_agreement", r.agreement(r2));
             }
@@ -118,7 +117,7 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println("confusion matrix: " + png);
             if (r2 != null) {
                 System.out.printf("%s: top-1 %.2f%%; same top-1 class as %s on %.2f%% of the examples%n",
-                        other.cliName(), 100 * r2.top1(), prec.cliName(), 100 * r.agreement(r2));
+                        agreementWith.cliName(), 100 * r2.top1(), prec.cliName(), 100 * r.agreement(r2));
             }
         }
         return 0;

@@ -7,21 +7,30 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.resnet4j.engine.DataFormat;
 import io.resnet4j.engine.Precision;
 import io.resnet4j.model.Architecture;
+import io.resnet4j.model.ModelConfig;
+import io.resnet4j.model.ModelDirectory;
+import io.resnet4j.model.ResNet;
 import io.resnet4j.reliability.Cli;
+import io.resnet4j.reliability.Scenery;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The shared options ({@code --precision}, {@code --data-format}, {@code --json}, {@code --verbose}, the architecture)
  * are mixins with typed values: the same declaration, converter, completion candidates and error message in every
- * command that has them. Runs no model.
+ * command that has them.
  */
 class SharedOptionsTest {
     private static final Map<String, String> PRECISION_DEFAULTS = Map.of("forward", "fp32", "train", "fp32",
@@ -124,6 +133,21 @@ class SharedOptionsTest {
         assertEquals(2, r.code(), command + ": " + r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertEquals("error: " + message + " (see --help)", r.err().strip(), command);
+    }
+
+    /** {@code eval --agreement-with} takes a precision like {@code --precision} and reports it by its CLI name. */
+    @Test
+    void evalAgreementWithTakesAPrecision(@TempDir Path tmp) throws IOException {
+        Architecture a = Architecture.custom(Architecture.Version.V2, Architecture.Block.BASIC, List.of(1, 1, 1), 8,
+                Architecture.Stem.CIFAR).withClasses(2);
+        ModelDirectory.save(tmp.resolve("model"), ResNet.build(a), ModelConfig.defaults(a));
+        Path data = Scenery.imageFolder(tmp.resolve("data"), 3, 12);
+        Cli.Run r = Cli.run("eval", "--model", tmp.resolve("model").toString(), "--data", "folder:" + data,
+                "--precision", "FP32", "--agreement-with", "bfloat16", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("bf16", j.at("/agreement/precision").asText(), r.out());
+        assertTrue(j.at("/agreement/top1_agreement").asDouble() >= 0, r.out());
     }
 
     @Test
