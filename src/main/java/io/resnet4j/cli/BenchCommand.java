@@ -17,19 +17,15 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Mixin ArchitectureOptions archOptions;
+    @Mixin PrecisionOption precision;
+    @Mixin DataFormatOption dataFormat;
+    @Mixin JsonOption json;
 
     @Option(names = "--mode", defaultValue = "infer", paramLabel = "infer|train", description = "What to time.")
     String mode;
 
     @Option(names = "--batch", defaultValue = "16", paramLabel = "B", description = "Images per batch (default 16).")
     int batch;
-
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Arithmetic.")
-    String precision;
-
-    @Option(names = "--data-format", defaultValue = "channels_last", paramLabel = "channels_first|channels_last",
-            description = "Memory layout (default channels_last).")
-    String dataFormat;
 
     @Option(names = "--input", paramLabel = "HxW", description = "Input size (default 224x224; 32x32 for CIFAR stems).")
     String input;
@@ -48,9 +44,6 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
     @Override
     public Integer call() {
         Benchmark.Mode m = switch (mode) {
@@ -62,8 +55,8 @@ final class BenchCommand implements Callable<Integer> {
         Flags.positive("--seconds", seconds);
         Flags.atLeast("--warmup", warmup, 0);
         Flags.atLeast("--threads", threads, 1);
-        Precision prec = Flags.precision(precision);
-        Architecture arch = archOptions.resolve(null).withDataFormat(Flags.dataFormat(dataFormat));
+        Precision prec = precision.get();
+        Architecture arch = archOptions.resolve(null).withDataFormat(dataFormat.get());
         int[] hw = SummaryCommand.parseSize(input, arch.stem() == Architecture.Stem.CIFAR ? 32 : 224);
         if (threads != null) {
             Engine.setThreads(threads);
@@ -84,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         Benchmark.Result r = Benchmark.run(arch, m, rt, batch, prec, hw[0], hw[1], seconds,
                 warmup);
-        if (json) {
+        if (json.on()) {
             ObjectNode o = Json.object();
             o.put("arch", r.arch());
             o.put("mode", r.mode());

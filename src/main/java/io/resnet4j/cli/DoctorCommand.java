@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code doctor}: what a bug report needs — the CPU and the flags that decide kernels, the caches as the OS and
@@ -21,14 +20,12 @@ import picocli.CommandLine.Option;
         + "threads, native cache, and the engine's self-check. Exit 1 if the self-check failed.")
 final class DoctorCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
+    @Mixin JsonOption json;
 
     @Override
     public Integer call() {
         Diagnosis d = Diagnosis.collect();
-        if (json) {
+        if (json.on()) {
             Json.print(toJson(d));
         } else {
             print(d);

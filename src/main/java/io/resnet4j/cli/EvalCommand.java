@@ -23,15 +23,14 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", description = "Evaluate a model directory on the test split of a data source.")
 final class EvalCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin PrecisionOption precision;
+    @Mixin JsonOption json;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
     Path modelDir;
 
     @Option(names = "--data", required = true, paramLabel = "D", description = "Data source (its test split is used).")
     String data;
-
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Arithmetic.")
-    String precision;
 
     @Option(names = "--batch-size", defaultValue = "256", paramLabel = "B", description = "Images per batch.")
     int batchSize;
@@ -47,18 +46,16 @@ final class EvalCommand implements Callable<Integer> {
             + "mirror image (two forward passes).")
     boolean flipTta;
 
-    @Option(names = "--agreement-with", paramLabel = "fp32|bf16", description = "Also evaluate in this precision "
-            + "and report on how many examples the two agree on the top-1 class.")
-    String agreementWith;
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
+    @Option(names = "--agreement-with", paramLabel = "fp32|bf16", converter = PrecisionOption.Converter.class,
+            completionCandidates = PrecisionOption.Candidates.class, description = "Also evaluate in this precision "
+            + "(${COMPLETION-CANDIDATES}) and report on how many examples the two agree on the top-1 class.")
+    Precision agreementWith;
 
     @Override
     public Integer call() {
         Flags.atLeast("--batch-size", batchSize, 1);
         Flags.atLeast("--limit", limit, 1);
-        Precision prec = Flags.precision(precision);
+        Precision prec = precision.get();
         ModelDirectory.Loaded loaded = ModelDirectory.load(modelDir);
         ModelConfig cfg = loaded.config();
         Dataset test = DataSources.open(data).test();
@@ -69,19 +66,15 @@ final class EvalCommand implements Callable<Integer> {
             throw new ResNet4jException("the model knows " + cfg.labels().size() + " classes but " + data + " has "
                     + test.classes().size());
         }
-        if (batchSize < 1) {
-            throw new Main.UsageException("--batch-size must be at least 1");
-        }
         BatchLoader.Config lc = Evaluation.loaderConfig(cfg, batchSize);
-        Precision other = agreementWith == null ? null : Flags.precision(agreementWith);
         EvalResult r;
         EvalResult r2 = null;
         int skipped;
         try (BatchLoader loader = new BatchLoader(test, lc)) {
-            r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), prec, json ? null : "eval", flipTta);
-            if (other != null) {
-                r2 = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), other,
-                        json ? null : "eval " + agreementWith, flipTta);
+            r = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), prec, json.on() ? null : "eval", flipTta);
+            if (agreementWith != null) {
+                r2 = Evaluation.evaluate(loaded.model(), loader, cfg.labels(), agreementWith,
+                        json.on() ? null : "eval " + agreementWith.cliName(), flipTta);
             }
             skipped = loader.skippedExamples().length;
             if (skipped > 0) {
@@ -91,7 +84,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         Path png = confusionPng != null ? confusionPng : modelDir.resolve("confusion.png");
         Plots.confusionMatrix(r.confusion(), cfg.labels(), png);
-        if (json) {
+        if (json.on()) {
             ObjectNode o = Json.object();
             o.put("top1", r.top1());
             o.put("top5", r.top5());
@@ -110,7 +103,7 @@ final class EvalCommand implements Callable<Integer> {
             o.put("confusion_png", png.toString());
             if (r2 != null) {
                 ObjectNode ag = o.putObject("agreement");
-                ag.put("precision", other.cliName());
+                ag.put("precision", agreementWith.cliName());
                 ag.put("top1", r2.top1());
                 ag.put("top1_agreement", r.agreement(r2));
             }
@@ -124,7 +117,7 @@ final class EvalCommand implements Callable<Integer> {
             System.out.println("confusion matrix: " + png);
             if (r2 != null) {
                 System.out.printf("%s: top-1 %.2f%%; same top-1 class as %s on %.2f%% of the examples%n",
-                        other.cliName(), 100 * r2.top1(), prec.cliName(), 100 * r.agreement(r2));
+                        agreementWith.cliName(), 100 * r2.top1(), prec.cliName(), 100 * r.agreement(r2));
             }
         }
         return 0;

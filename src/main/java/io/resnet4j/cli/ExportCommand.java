@@ -17,7 +17,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
     Path modelDir;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE.onnx", description = "Where to write the ONNX file.")
+    @Option(names = "--output", required = true, paramLabel = "FILE.onnx",
+            description = "Where to write the ONNX file.")
     Path output;
 
     @Override

@@ -1,12 +1,15 @@
 package io.resnet4j.cli;
 
 import io.resnet4j.ResNet4jException;
-import io.resnet4j.engine.DataFormat;
-import io.resnet4j.engine.Precision;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import picocli.CommandLine;
 
 /**
- * Checks of flag values that picocli cannot make itself. A value outside its flag's range is a usage error (exit 2)
- * whose message names the flag, so that every command treats {@code --batch-size 0} or {@code --precision fp8} alike.
+ * Checks of flag values that picocli cannot make itself, and the base of the converters of flags that take one of a
+ * few words. A value outside its flag's range is a usage error (exit 2) whose message names the flag, so that every
+ * command treats {@code --batch-size 0} or {@code --precision fp8} alike.
  */
 final class Flags {
     private Flags() {
@@ -41,19 +44,41 @@ final class Flags {
                 hiInclusive ? "in [0, 1]" : "in [0, 1)");
     }
 
-    static Precision precision(String value) {
+    /**
+     * {@code parse(value)}, or a {@link BadValue} {@code must be A or B, got 'VALUE'} listing {@code words} when it
+     * refuses the value (by returning null or throwing a {@link ResNet4jException}). For the converters of flags
+     * whose value is one of a few words.
+     */
+    static <T> T word(String value, Function<String, T> parse, Iterable<String> words) {
+        T t = null;
         try {
-            return Precision.parse(value);
+            t = value == null || value.isBlank() ? null : parse.apply(value);
         } catch (ResNet4jException e) {
-            throw new Main.UsageException("--precision must be fp32 or bf16, got '" + value + "'");
+            // reported below
         }
+        if (t == null) {
+            throw new BadValue("must be " + oneOf(words) + ", got '" + value + "'");
+        }
+        return t;
     }
 
-    static DataFormat dataFormat(String value) {
-        try {
-            return DataFormat.parse(value);
-        } catch (ResNet4jException e) {
-            throw new Main.UsageException("--data-format must be channels_first or channels_last, got '" + value + "'");
+    /** "a", "a or b", "a, b or c". */
+    static String oneOf(Iterable<String> words) {
+        List<String> w = new ArrayList<>();
+        words.forEach(w::add);
+        int n = w.size();
+        return n <= 1 ? String.join("", w) : String.join(", ", w.subList(0, n - 1)) + " or " + w.get(n - 1);
+    }
+
+    /**
+     * A flag value that its converter refuses: the message is {@code must be …, got '…'}, and {@link Main} prints
+     * it after the flag's name as a usage error (exit 2).
+     */
+    static final class BadValue extends CommandLine.TypeConversionException {
+        private static final long serialVersionUID = 1L;
+
+        BadValue(String message) {
+            super(message);
         }
     }
 }

@@ -29,6 +29,9 @@ import picocli.CommandLine.Option;
 final class ForwardCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Mixin ArchitectureOptions archOptions;
+    @Mixin DataFormatOption dataFormat;
+    @Mixin PrecisionOption precision;
+    @Mixin JsonOption json;
 
     @Option(names = "--weights", required = true, paramLabel = "W.safetensors", description = "Model weights.")
     Path weights;
@@ -47,16 +50,6 @@ final class ForwardCommand implements Callable<Integer> {
             description = "Batch norm with running statistics (eval) or batch statistics (train).")
     String mode;
 
-    @Option(names = "--data-format", defaultValue = "channels_last", paramLabel = "channels_first|channels_last",
-            description = "Memory layout the model runs in (default: ${DEFAULT-VALUE}); the numbers do not change.")
-    String dataFormat;
-
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Arithmetic.")
-    String precision;
-
-    @Option(names = "--json", description = "Print one JSON object describing the outputs.")
-    boolean json;
-
     @Override
     public Integer call() {
         boolean train = switch (mode) {
@@ -64,8 +57,8 @@ final class ForwardCommand implements Callable<Integer> {
             case "train" -> true;
             default -> throw new Main.UsageException("--mode must be eval or train, got '" + mode + "'");
         };
-        DataFormat format = Flags.dataFormat(dataFormat);
-        Precision prec = Flags.precision(precision);
+        DataFormat format = dataFormat.get();
+        Precision prec = precision.get();
         float[] x;
         long[] shape;
         try (SafeTensorsFile f = SafeTensorsFile.open(input)) {
@@ -94,7 +87,7 @@ final class ForwardCommand implements Callable<Integer> {
         }
         SafeTensorsWriter.write(output, out, Map.of("producer", "resnet4j", "arch", arch.name(), "mode", mode,
                 "precision", prec.cliName(), "data_format", format.cliName()));
-        if (json) {
+        if (json.on()) {
             ObjectNode o = Json.object();
             o.put("output", output.toString());
             o.put("mode", mode);

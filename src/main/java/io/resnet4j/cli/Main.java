@@ -7,13 +7,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code resnet4j} command line (SPEC §5). Exit 0 on success, 2 for usage errors, 1 for everything else;
- * failures print one {@code error: …} line on stderr, and a stack trace only with {@code --verbose}.
+ * The {@code resnet4j} command line (its contract: README, "Command line"). Exit 0 on success, 2 for usage
+ * errors, 1 for everything else; failures print one {@code error: …} line on stderr, and a stack trace only with
+ * {@code --verbose}.
  */
 @Command(name = "resnet4j", description = "ResNet image classifiers on libtorch: build, train, evaluate, run.",
         mixinStandardHelpOptions = false,
         subcommands = {SummaryCommand.class, ForwardCommand.class, TrainCommand.class, EvalCommand.class,
-            PredictCommand.class, BenchCommand.class, ExportCommand.class, DemoCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
+            PredictCommand.class, BenchCommand.class, ExportCommand.class, DemoCommand.class, DoctorCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;
@@ -28,7 +30,8 @@ public final class Main implements Runnable {
         try {
             code = run(args);
         } catch (OutOfMemoryError e) {
-            System.err.println("error: out of memory (try a smaller --batch-size, or raise -Xmx in RESNET4J_JAVA_OPTS)");
+            System.err.println(
+                    "error: out of memory (try a smaller --batch-size, or raise -Xmx in RESNET4J_JAVA_OPTS)");
             code = 1;
         }
         Engine.awaitBackgroundStart(); // never exit while libtorch's static constructors run
@@ -40,7 +43,7 @@ public final class Main implements Runnable {
         CommandLine cli = new CommandLine(new Main());
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("error: " + oneLine(ex.getMessage()) + " (see --help)");
+            err.println("error: " + oneLine(usageMessage(ex)) + " (see --help)");
             err.flush();
             return 2;
         });
@@ -63,6 +66,17 @@ public final class Main implements Runnable {
             return ex instanceof UsageException ? 2 : 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The message of a usage error found while parsing. A value refused by one of our converters reads like the
+     * checks in {@link Flags} ({@code --precision must be fp32 or bf16, got 'fp8'}); picocli words the others.
+     */
+    static String usageMessage(CommandLine.ParameterException ex) {
+        if (ex.getCause() instanceof Flags.BadValue bad && ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o) {
+            return o.longestName() + " " + bad.getMessage();
+        }
+        return ex.getMessage();
     }
 
     /** "N bytes" when {@code ex} is libtorch failing to allocate memory, else null. */

@@ -20,18 +20,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "predict", description = "Classify image files (JPEG, PNG, BMP, GIF; any size or colour type).")
 final class PredictCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
+    @Mixin PrecisionOption precision;
+    @Mixin JsonOption json;
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
     Path modelDir;
 
     @Option(names = "--top", defaultValue = "5", paramLabel = "K", description = "Classes per image (default 5).")
     int top;
-
-    @Option(names = "--precision", defaultValue = "fp32", paramLabel = "fp32|bf16", description = "Arithmetic.")
-    String precision;
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Images to classify.")
     List<Path> files;
@@ -41,14 +37,14 @@ final class PredictCommand implements Callable<Integer> {
         if (top < 1) {
             throw new Main.UsageException("--top must be at least 1, got " + top);
         }
-        Precision prec = Flags.precision(precision);
+        Precision prec = precision.get();
         // A short command: libtorch loads (about a second) while the images are decoded.
         Engine.startInBackground();
         ModelConfig config = ModelDirectory.config(modelDir);
         List<Image> images = Predictor.preprocess(config, files);
         Predictor p = new Predictor(ModelDirectory.load(modelDir, config), prec, 16);
         List<Predictor.Prediction> preds = p.predict(files, images, top);
-        if (json) {
+        if (json.on()) {
             ObjectNode o = Json.object();
             ArrayNode arr = o.putArray("predictions");
             for (Predictor.Prediction pr : preds) {

@@ -16,19 +16,17 @@ import picocli.CommandLine.Option;
 final class SummaryCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Mixin ArchitectureOptions archOptions;
+    @Mixin JsonOption json;
 
     @Option(names = "--input", paramLabel = "HxW", description = "Input size (default 224x224; 32x32 for CIFAR stems).")
     String input;
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
 
     @Override
     public Integer call() {
         Architecture arch = archOptions.resolve(null);
         int[] hw = parseSize(input, arch.stem() == Architecture.Stem.CIFAR ? 32 : 224);
         ModelSummary s = ModelSummary.of(arch, hw[0], hw[1]);
-        if (json) {
+        if (json.on()) {
             ObjectNode o = Json.object();
             o.put("arch", arch.name());
             o.put("version", arch.version().name().toLowerCase(Locale.ROOT));

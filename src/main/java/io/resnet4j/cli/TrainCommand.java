@@ -21,6 +21,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Mixin ArchitectureOptions archOptions;
     @Mixin TrainingOptions training;
+    @Mixin JsonOption json;
 
     @Option(names = "--data", required = true, paramLabel = "D",
             description = "fashion-mnist, fashion-mnist:DIR, cifar10:DIR or folder:DIR.")
@@ -37,9 +38,6 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resize-dim", paramLabel = "N", description = "Crop size (default: native size).")
     Integer resizeDim;
-
-    @Option(names = "--json", description = "Print one JSON object with the final results.")
-    boolean json;
 
     @Override
     public Integer call() {
@@ -67,7 +65,7 @@ final class TrainCommand implements Callable<Integer> {
         } catch (TrainingException e) {
             throw new ResNet4jException(e.getMessage() + flagAdvice(e.problem()), e);
         }
-        if (json) {
+        if (json.on()) {
             ObjectNode o = Json.object();
             o.put("model", out.toString());
             o.put("epochs", r.epochs());

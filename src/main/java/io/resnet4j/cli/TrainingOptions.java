@@ -3,10 +3,17 @@ package io.resnet4j.cli;
 import io.resnet4j.ResNet4jException;
 import io.resnet4j.train.LearningRateSchedule;
 import io.resnet4j.train.TrainOptions;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Hyperparameter flags of {@code train} (and {@code demo}); unset flags keep {@link TrainOptions#defaults()}. */
+/**
+ * Hyperparameter flags of {@code train}: unset flags keep the base options ({@link TrainOptions#defaults()}), except
+ * {@code --precision} and {@code --data-format}, whose defaults (fp32, channels_last) are their mixins'.
+ */
 final class TrainingOptions {
+    @Mixin PrecisionOption precision;
+    @Mixin DataFormatOption dataFormat;
+
     @Option(names = "--epochs", paramLabel = "E", description = "Passes over the training set (default 10).")
     Integer epochs;
 
@@ -26,7 +33,8 @@ final class TrainingOptions {
     @Option(names = "--warmup", paramLabel = "EPOCHS", description = "Linear warmup epochs (default 1).")
     Double warmup;
 
-    @Option(names = "--schedule", paramLabel = "cosine|step:E1,E2", description = "Decay after warmup (default cosine).")
+    @Option(names = "--schedule", paramLabel = "cosine|step:E1,E2",
+            description = "Decay after warmup (default cosine).")
     String schedule;
 
     @Option(names = "--momentum", paramLabel = "M", description = "SGD momentum (default 0.9).")
@@ -43,13 +51,6 @@ final class TrainingOptions {
 
     @Option(names = "--label-smoothing", paramLabel = "S", description = "Label smoothing (default 0).")
     Double labelSmoothing;
-
-    @Option(names = "--precision", paramLabel = "fp32|bf16", description = "fp32, or bf16 autocast (default fp32).")
-    String precision;
-
-    @Option(names = "--data-format", paramLabel = "channels_first|channels_last",
-            description = "Memory layout (default channels_last).")
-    String dataFormat;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of weights, data order, augmentation (default 0).")
     Long seed;
@@ -108,12 +109,8 @@ final class TrainingOptions {
         if (labelSmoothing != null) {
             b.labelSmoothing(labelSmoothing);
         }
-        if (precision != null) {
-            b.precision(Flags.precision(precision));
-        }
-        if (dataFormat != null) {
-            b.dataFormat(Flags.dataFormat(dataFormat));
-        }
+        b.precision(precision.get());
+        b.dataFormat(dataFormat.get());
         if (seed != null) {
             b.seed(seed);
         }

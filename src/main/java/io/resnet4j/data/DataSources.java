@@ -52,7 +52,8 @@ public final class DataSources {
                 if (arg == null) {
                     if (!Files.isDirectory(packagedFashionMnist)) {
                         throw new ResNet4jException("Fashion-MNIST is not installed (" + packagedFashionMnist
-                                + " does not exist): run `apt-get install -y dataset-fashion-mnist` (or pass fashion-mnist:DIR).");
+                                + " does not exist): run `apt-get install -y dataset-fashion-mnist`"
+                                + " (or pass fashion-mnist:DIR).");
                     }
                     return FashionMnist.open(packagedFashionMnist);
                 }

@@ -51,7 +51,10 @@ public final class DistributedSampler {
         return new Builder(datasetSize);
     }
 
-    /** How many examples this process visits per epoch: {@code ⌊n/replicas⌋} with drop-last, else {@code ⌈n/replicas⌉}. */
+    /**
+     * How many examples this process visits per epoch: {@code ⌊n/replicas⌋} with drop-last, else
+     * {@code ⌈n/replicas⌉}.
+     */
     public int size() {
         return perReplica;
     }

@@ -1,5 +1,12 @@
 package io.resnet4j.data;
 
+import com.twelvemonkeys.imageio.metadata.Directory;
+import com.twelvemonkeys.imageio.metadata.Entry;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEG;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegment;
+import com.twelvemonkeys.imageio.metadata.jpeg.JPEGSegmentUtil;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFF;
+import com.twelvemonkeys.imageio.metadata.tiff.TIFFReader;
 import io.resnet4j.ResNet4jException;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
@@ -9,6 +16,7 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,9 +50,10 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *   <li>gray → RGB replicates the gray value; RGB → gray is ITU-R 601 luma
  *       {@code 0.299 R + 0.587 G + 0.114 B}.</li>
  * </ul>
- * The EXIF orientation tag of a JPEG (APP1 {@code Exif}, tag 0x0112) is applied, so the image comes
- * out the way viewers show it; the orientation of other formats (PNG {@code eXIf}) is ignored. An
- * animated GIF gives its first frame.
+ * The EXIF orientation tag of a JPEG (APP1 {@code Exif}, tag 0x0112 of IFD0, read with TwelveMonkeys'
+ * metadata readers) is applied, so the image comes out the way viewers show it; a missing, out-of-range
+ * or unreadable one leaves the image as stored, and the orientation of other formats (PNG {@code eXIf})
+ * is ignored. An animated GIF gives its first frame.
  *
  * <p>Safety: the width and height are read from the header through the ImageReader before any
  * pixel is decoded, and images above {@link #maxPixels()} pixels are refused. Every failure (missing,
@@ -349,93 +358,32 @@ public final class ImageDecoder {
 
     // ------------------------------------------------------------------ EXIF orientation
 
-    /** The EXIF orientation (1..8) of the JPEG at the start of {@code in}, 1 when absent or unreadable. */
+    /**
+     * The EXIF orientation (1..8) of the JPEG at the start of {@code in}: tag 0x0112 of IFD0 of the first APP1
+     * {@code Exif} segment, read with TwelveMonkeys' JPEG segment and TIFF readers; 1 when absent or unreadable.
+     */
     static int jpegOrientation(ImageInputStream in) {
         try {
-            in.setByteOrder(ByteOrder.BIG_ENDIAN);
-            if (in.readUnsignedShort() != 0xFFD8) {
-                return 1;
-            }
-            for (int segment = 0; segment < 64; segment++) {
-                if (in.read() != 0xFF) {
-                    return 1;
-                }
-                int marker = in.read();
-                while (marker == 0xFF) {
-                    marker = in.read();
-                }
-                if (marker < 0 || marker == 0xDA || marker == 0xD9) {
-                    return 1; // start of scan or end of image: no EXIF before the pixels
-                }
-                if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+            for (JPEGSegment exif : JPEGSegmentUtil.readSegments(in, JPEG.APP1, "Exif")) {
+                InputStream data = exif.data(); // after "Exif\0"
+                if (data.read() < 0) { // the pad byte
                     continue;
                 }
-                int length = in.readUnsignedShort();
-                if (length < 2) {
-                    return 1;
+                Directory ifd0;
+                try (ImageInputStream tiff = new MemoryCacheImageInputStream(data)) {
+                    ifd0 = new TIFFReader().read(tiff);
                 }
-                if (marker == 0xE1 && length >= 16) {
-                    byte[] payload = new byte[length - 2];
-                    in.readFully(payload);
-                    if (payload[0] == 'E' && payload[1] == 'x' && payload[2] == 'i' && payload[3] == 'f'
-                            && payload[4] == 0 && payload[5] == 0) {
-                        return tiffOrientation(payload, 6);
-                    }
-                } else {
-                    in.seek(in.getStreamPosition() + length - 2);
+                Entry e = ifd0.getEntryById(TIFF.TAG_ORIENTATION);
+                if (e != null && e.valueCount() == 1 && e.getValue() instanceof Number n) {
+                    long value = n.longValue();
+                    return value >= 1 && value <= 8 ? (int) value : 1;
                 }
+                return 1;
             }
         } catch (IOException | RuntimeException e) {
             // A broken EXIF block never stops a decodable image from decoding.
         }
         return 1;
-    }
-
-    /** Tag 0x0112 of IFD0 of the TIFF structure at {@code base}; 1 when absent or invalid. */
-    static int tiffOrientation(byte[] p, int base) {
-        if (p.length < base + 8) {
-            return 1;
-        }
-        boolean little;
-        if (p[base] == 'I' && p[base + 1] == 'I') {
-            little = true;
-        } else if (p[base] == 'M' && p[base + 1] == 'M') {
-            little = false;
-        } else {
-            return 1;
-        }
-        if (u16(p, base + 2, little) != 42) {
-            return 1;
-        }
-        long ifd = u32(p, base + 4, little);
-        if (ifd < 8 || base + ifd + 2 > p.length) {
-            return 1;
-        }
-        int at = (int) (base + ifd);
-        int entries = u16(p, at, little);
-        for (int e = 0; e < entries; e++) {
-            int entry = at + 2 + 12 * e;
-            if (entry + 12 > p.length) {
-                return 1;
-            }
-            if (u16(p, entry, little) == 0x0112) {
-                int type = u16(p, entry + 2, little);
-                int value = type == 3 ? u16(p, entry + 8, little)
-                        : type == 4 ? (int) Math.min(u32(p, entry + 8, little), 9) : 1;
-                return value >= 1 && value <= 8 ? value : 1;
-            }
-        }
-        return 1;
-    }
-
-    private static int u16(byte[] p, int at, boolean little) {
-        int a = p[at] & 0xFF, b = p[at + 1] & 0xFF;
-        return little ? a | (b << 8) : (a << 8) | b;
-    }
-
-    private static long u32(byte[] p, int at, boolean little) {
-        long a = p[at] & 0xFF, b = p[at + 1] & 0xFF, c = p[at + 2] & 0xFF, d = p[at + 3] & 0xFF;
-        return little ? a | (b << 8) | (c << 16) | (d << 24) : (a << 24) | (b << 16) | (c << 8) | d;
     }
 
     /**

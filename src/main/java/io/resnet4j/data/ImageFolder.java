@@ -162,7 +162,8 @@ public final class ImageFolder implements Dataset {
 
     private static String reason(Exception e) {
         Throwable cause = e instanceof UncheckedIOException u ? u.getCause() : e;
-        return cause instanceof IOException ioe ? io.resnet4j.io.AtomicFiles.describe(ioe) : String.valueOf(e.getMessage());
+        return cause instanceof IOException ioe ? io.resnet4j.io.AtomicFiles.describe(ioe)
+                : String.valueOf(e.getMessage());
     }
 
     private static boolean isImageName(Path p) {

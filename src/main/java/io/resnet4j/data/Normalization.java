@@ -19,10 +19,6 @@ public record Normalization(float[] mean, float[] std) {
     public static final Normalization FASHION_MNIST =
             new Normalization(new float[] {0.2860f}, new float[] {0.3530f});
 
-    /** CIFAR-10 training set statistics: mean (0.4914, 0.4822, 0.4465), std (0.2470, 0.2435, 0.2616). */
-    public static final Normalization CIFAR10 = new Normalization(new float[] {0.4914f, 0.4822f, 0.4465f},
-            new float[] {0.2470f, 0.2435f, 0.2616f});
-
     public Normalization {
         if (mean == null || std == null || mean.length == 0 || mean.length != std.length) {
             throw new ResNet4jException("normalization needs one mean and one std per channel, got "

@@ -13,9 +13,4 @@ public interface Transform {
 
     /** Transforms {@code image} (which is not modified) into a new or the same image. */
     Image apply(Image image, RandomGenerator random);
-
-    /** This transform, then {@code next}, with the same random source. */
-    default Transform andThen(Transform next) {
-        return (image, random) -> next.apply(apply(image, random), random);
-    }
 }

@@ -5,7 +5,7 @@ import java.util.random.RandomGenerator;
 
 /**
  * Image preprocessing: geometric operations on CHW {@link Image}s and the standard evaluation and
- * training pipelines (the tutorial's {@code min_aspect_dim} / {@code resize_dim}).
+ * training pipelines (TensorFlow official ResNet's {@code min_aspect_dim} / {@code resize_dim}).
  *
  * <p><b>Evaluation</b> ({@link #eval}): resize so the shorter side is {@code minAspectDim}, the
  * longer side {@code floor(long · minAspectDim / short)} (aspect ratio kept, as torchvision and the

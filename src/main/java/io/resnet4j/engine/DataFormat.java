@@ -5,7 +5,7 @@ import java.util.Locale;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * Layout of 4-D activations, as in the tutorial's {@code data_format}.
+ * Layout of 4-D activations, as in TensorFlow's {@code data_format}.
  *
  * <p>{@code CHANNELS_FIRST} is NCHW, {@code CHANNELS_LAST} is NHWC in memory. resnet4j tensors keep the logical
  * NCHW shape either way (as PyTorch's channels_last does); the format decides the memory order the convolutions
@@ -40,7 +40,8 @@ public enum DataFormat {
             case "nhwc":
                 return CHANNELS_LAST;
             default:
-                throw new ResNet4jException("unknown data format '" + s + "' (expected channels_first or channels_last)");
+                throw new ResNet4jException("unknown data format '" + s
+                        + "' (expected channels_first or channels_last)");
         }
     }
 }

@@ -204,7 +204,8 @@ public final class Layers {
     }
 
     /**
-     * Every {@code stride}-th pixel of {@code [N, C, H, W]}: {@code [N, C, (H - 1) / stride + 1, (W - 1) / stride + 1]},
+     * Every {@code stride}-th pixel of {@code [N, C, H, W]}:
+     * {@code [N, C, (H - 1) / stride + 1, (W - 1) / stride + 1]},
      * a 1x1 max pool with that stride (the subsampling shortcut of Keras' ResNetV2).
      */
     public static Tensor subsample(Tensor x, int stride) {

@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Classifies images with a saved model: decode (any size or colour type), preprocess as the model was trained
- * (SPEC §3), run in batches without autograd, softmax, top-K.
+ * Classifies images with a saved model: decode (any size or colour type), preprocess as the model was trained,
+ * run in batches without autograd, softmax, top-K.
  */
 public final class Predictor {
     /** One class with its probability. */

@@ -119,7 +119,8 @@ public final class TorchScriptModel {
             case IDENTITY -> "h + x";
             case PROJECTION -> "h + " + conv(projection, "x");
             case PROJECTION_PREACTIVATED -> "h + " + conv(projection, a);
-            case SUBSAMPLE -> "h + torch.max_pool2d(x, [1, 1], [" + u.stride() + ", " + u.stride() + "], [0, 0], [1, 1], "
+            case SUBSAMPLE -> "h + torch.max_pool2d(x, [1, 1], [" + u.stride() + ", " + u.stride()
+                    + "], [0, 0], [1, 1], "
                     + "False)";
             case NONE -> "h";
         };

@@ -53,7 +53,7 @@ public record Architecture(
 
     public enum Stem { IMAGENET, CIFAR }
 
-    /** The tutorial's {@code block_layer_sizes}: depth to blocks per layer. */
+    /** The TensorFlow official ResNet's block sizes: depth to blocks per layer. */
     private static final Map<Integer, List<Integer>> IMAGENET_DEPTHS = new LinkedHashMap<>();
 
     static {
@@ -137,7 +137,7 @@ public record Architecture(
                 + "cifar-resnet20-v2, or custom)");
     }
 
-    /** The preset names of the table in SPEC §1 (CIFAR ones as examples). */
+    /** The preset names (the CIFAR ones as examples). */
     public static List<String> presetNames() {
         List<String> names = new ArrayList<>();
         for (int d : IMAGENET_DEPTHS.keySet()) {

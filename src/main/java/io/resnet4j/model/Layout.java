@@ -12,7 +12,7 @@ import java.util.List;
  * <p>Names are prefixes of the state dict: a convolution {@code n} is {@code n.weight [out, in, k, k]} (no bias); a
  * batch norm {@code n} is {@code n.weight}, {@code n.bias}, {@code n.running_mean}, {@code n.running_var}, each
  * {@code [channels]}; the classifier {@code fc} is {@code fc.weight [classes, features]} and {@code fc.bias
- * [classes]}. v1 names are torchvision's, v2 names the fixtures' TF-official ones (SPEC §1).
+ * [classes]}. v1 names are torchvision's, v2 names the fixtures' TF-official ones.
  *
  * <p>Activations are {@code [N, C, H, W]}; a unit maps {@code [N, in, H, W]} to {@code [N, out, H', W']} with
  * {@code H' = (H - 1) / stride + 1} (every convolution pads {@code (k - 1) / 2}).
@@ -152,7 +152,9 @@ public record Layout(Architecture architecture, Stem stem, List<Stage> stages, H
 
     // ---- the rules every variant shares: channels, kernels, padding, names ----
 
-    /** v1: {@code conv1}, {@code bn1} (BN + ReLU); v2: {@code stem.conv} alone. ImageNet 7x7/2 and pool, CIFAR 3x3/1. */
+    /**
+     * v1: {@code conv1}, {@code bn1} (BN + ReLU); v2: {@code stem.conv} alone. ImageNet 7x7/2 and pool, CIFAR 3x3/1.
+     */
     private static Stem stem(Architecture a) {
         boolean imagenet = a.stem() == Architecture.Stem.IMAGENET;
         int k = imagenet ? 7 : 3;

@@ -1,25 +1,22 @@
 package io.resnet4j.model;
 
 import io.resnet4j.ResNet4jException;
+import io.resnet4j.data.Normalization;
 import io.resnet4j.engine.DataFormat;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * What {@code config.json} in a model directory says: the architecture, the classes, and how to preprocess an
- * image for it (SPEC §3: resize the shorter side to {@code minAspectDim}, centre-crop {@code resizeDim}, scale to
- * [0, 1], normalise with {@code mean}/{@code std} per channel).
+ * image for it (resize the shorter side to {@code minAspectDim}, centre-crop {@code resizeDim}, scale to
+ * [0, 1], normalise with {@code normalization}'s mean and std per channel).
  */
 public record ModelConfig(
         Architecture architecture,
         List<String> labels,
         int minAspectDim,
         int resizeDim,
-        float[] mean,
-        float[] std) {
-
-    /** ImageNet presets: 256 then 224, torchvision mean and std. */
-    public static final float[] IMAGENET_MEAN = {0.485f, 0.456f, 0.406f};
-    public static final float[] IMAGENET_STD = {0.229f, 0.224f, 0.225f};
+        Normalization normalization) {
 
     public ModelConfig {
         labels = List.copyOf(labels);
@@ -27,20 +24,19 @@ public record ModelConfig(
             throw new ResNet4jException("config: " + labels.size() + " labels for " + architecture.numClasses()
                     + " classes");
         }
-        if (mean.length != architecture.inChannels() || std.length != architecture.inChannels()) {
+        if (normalization == null || normalization.channels() != architecture.inChannels()) {
             throw new ResNet4jException("config: mean and std need " + architecture.inChannels() + " values each");
-        }
-        for (float s : std) {
-            if (!(s > 0)) {
-                throw new ResNet4jException("config: std values must be positive");
-            }
         }
         if (resizeDim < 1 || minAspectDim < resizeDim) {
             throw new ResNet4jException("config: need 1 <= resize_dim <= min_aspect_dim, got " + resizeDim + " and "
                     + minAspectDim);
         }
-        mean = mean.clone();
-        std = std.clone();
+    }
+
+    /** The same with the normalization given as per-channel {@code mean} and {@code std} arrays. */
+    public ModelConfig(Architecture architecture, List<String> labels, int minAspectDim, int resizeDim, float[] mean,
+            float[] std) {
+        this(architecture, labels, minAspectDim, resizeDim, new Normalization(mean, std));
     }
 
     /** Defaults for an architecture: numbered labels; ImageNet preprocessing, or identity-size for CIFAR stems. */
@@ -50,23 +46,20 @@ public record ModelConfig(
             labels.add(Integer.toString(i));
         }
         boolean imagenet = arch.stem() == Architecture.Stem.IMAGENET;
-        float[] mean = new float[arch.inChannels()];
-        float[] std = new float[arch.inChannels()];
-        for (int c = 0; c < mean.length; c++) {
-            mean[c] = arch.inChannels() == 3 ? IMAGENET_MEAN[c] : 0.5f;
-            std[c] = arch.inChannels() == 3 ? IMAGENET_STD[c] : 0.5f;
-        }
+        float[] half = new float[arch.inChannels()];
+        Arrays.fill(half, 0.5f);
+        Normalization norm = arch.inChannels() == 3 ? Normalization.IMAGENET : new Normalization(half, half);
         return new ModelConfig(arch.withDataFormat(DataFormat.CHANNELS_LAST), labels, imagenet ? 256 : 32,
-                imagenet ? 224 : 32, mean, std);
+                imagenet ? 224 : 32, norm);
     }
 
-    @Override
+    /** The per-channel mean (a copy); shorthand for {@code normalization().mean()}. */
     public float[] mean() {
-        return mean.clone();
+        return normalization.mean();
     }
 
-    @Override
+    /** The per-channel std (a copy); shorthand for {@code normalization().std()}. */
     public float[] std() {
-        return std.clone();
+        return normalization.std();
     }
 }

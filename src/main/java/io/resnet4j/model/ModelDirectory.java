@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.resnet4j.ResNet4jException;
+import io.resnet4j.data.Normalization;
 import io.resnet4j.engine.DataFormat;
 import io.resnet4j.io.AtomicFiles;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A model on disk (SPEC §2): a folder with {@code config.json} (architecture, labels, preprocessing) and
+ * A model on disk: a folder with {@code config.json} (architecture, labels, preprocessing) and
  * {@code model.safetensors} (weights). Each file is written atomically, weights first, so a reader never sees
  * a config whose weights are missing.
  */
@@ -117,11 +118,11 @@ public final class ModelDirectory {
         input.put("resize_dim", c.resizeDim());
         ObjectNode norm = root.putObject("normalization");
         ArrayNode mean = norm.putArray("mean");
-        for (float v : c.mean()) {
+        for (float v : c.normalization().mean()) {
             mean.add(v);
         }
         ArrayNode std = norm.putArray("std");
-        for (float v : c.std()) {
+        for (float v : c.normalization().std()) {
             std.add(v);
         }
         try {
@@ -168,7 +169,7 @@ public final class ModelDirectory {
         JsonNode input = field(root, "input");
         JsonNode norm = field(root, "normalization");
         return new ModelConfig(arch, labels, integer(input, "min_aspect_dim"), integer(input, "resize_dim"),
-                floats(norm, "mean"), floats(norm, "std"));
+                new Normalization(floats(norm, "mean"), floats(norm, "std")));
     }
 
     private static JsonNode field(JsonNode n, String name) {

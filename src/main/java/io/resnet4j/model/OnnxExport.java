@@ -28,7 +28,7 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Writes a model as ONNX (opset 17, IR 8), built from its {@link Layout} and current weights: input
  * {@code input} float {@code [N, C, H, W]} (N, H, W free), output {@code logits} {@code [N, classes]}.
- * Initializers keep the SPEC tensor names; batch norm stays a {@code BatchNormalization} node (runtimes fold it).
+ * Initializers keep the model's tensor names; batch norm stays a {@code BatchNormalization} node (runtimes fold it).
  * The v2 stem pool is {@code MaxPool} with {@code auto_pad = SAME_UPPER}, which is TensorFlow's SAME.
  */
 public final class OnnxExport {

@@ -24,7 +24,7 @@ import org.bytedeco.pytorch.Tensor;
  * each registered under its layout name.
  *
  * <p>Input: a float tensor {@code [N, C, H, W]} (logical NCHW; any memory layout, it is brought to the
- * architecture's data format). Output: logits {@code [N, classes]}. Tensor names follow SPEC §1, so
+ * architecture's data format). Output: logits {@code [N, classes]}. Tensor names come from the {@link Layout}, so
  * {@link #namedTensors()} is a torchvision-compatible (v1) or TF-official-named (v2) state dict.
  *
  * <p>Build models outside a {@link io.resnet4j.engine.Scope}: their weights must outlive any one step.
@@ -81,7 +81,7 @@ public final class ResNet {
     }
 
     /**
-     * A model with the weights in a safetensors file (SPEC names), in evaluation mode. Skips the random
+     * A model with the weights in a safetensors file (resnet4j's tensor names), in evaluation mode. Skips the random
      * initialisation that loading would overwrite anyway.
      */
     public static ResNet load(Architecture arch, java.nio.file.Path weights) {
@@ -191,12 +191,12 @@ public final class ResNet {
         return dataFormat;
     }
 
-    /** Trainable tensors by SPEC name, in registration order. */
+    /** Trainable tensors by name, in registration order. */
     public Map<String, Tensor> namedParameters() {
         return toMap(root.named_parameters(true));
     }
 
-    /** Running statistics by SPEC name. */
+    /** Running statistics by name. */
     public Map<String, Tensor> namedBuffers() {
         return toMap(root.named_buffers(true));
     }
@@ -227,7 +227,7 @@ public final class ResNet {
         return Collections.unmodifiableMap(all);
     }
 
-    /** Number of trainable values (SPEC §1's "trainable params"). */
+    /** Number of trainable values (what {@code summary} reports as "params"). */
     public long parameterCount() {
         long n = 0;
         for (Tensor p : namedParameters().values()) {

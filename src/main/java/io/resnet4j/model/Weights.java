@@ -17,7 +17,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * A model's weights in safetensors (SPEC §2), by the SPEC names: conv weights OIHW, fc weight [classes, features].
+ * A model's weights in safetensors (the model directory's weights file), by resnet4j's tensor names: conv weights OIHW, fc weight [classes, features].
  *
  * <p>Loading checks the whole file against the model first and reports every missing, unexpected and
  * mis-shaped tensor in one error; nothing is copied unless everything fits. A BN {@code num_batches_tracked}

@@ -90,7 +90,7 @@ public final class Trainer {
         return this;
     }
 
-    /** Overrides the preprocessing sizes (SPEC §3): shorter side, then centre/random crop. */
+    /** Overrides the preprocessing sizes: shorter side, then centre/random crop. */
     public Trainer imageSize(int minAspectDim, int resizeDim) {
         this.minAspectDim = minAspectDim;
         this.resizeDim = resizeDim;

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The command line's contract (SPEC §5): JSON fields, exit codes, one error line, no stack trace. */
+/** The command line's contract (README, "Command line"): JSON fields, exit codes, one error line, no stack trace. */
 class CliTest {
     @TempDir Path tmp;
 

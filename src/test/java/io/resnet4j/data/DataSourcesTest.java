@@ -33,7 +33,8 @@ class DataSourcesTest {
     @Test
     void badSpecs() {
         assertTrue(message(() -> DataSources.open("mnist")).contains("unknown data source 'mnist'"));
-        assertTrue(message(() -> DataSources.open("imagenet:/x")).contains("fashion-mnist:DIR, cifar10:DIR or folder:DIR"));
+        assertTrue(message(() -> DataSources.open("imagenet:/x"))
+                .contains("fashion-mnist:DIR, cifar10:DIR or folder:DIR"));
         assertTrue(message(() -> DataSources.open("")).contains("no data source"));
         assertTrue(message(() -> DataSources.open("cifar10")).contains("needs a directory"));
         assertTrue(message(() -> DataSources.open("folder:")).contains("empty directory"));

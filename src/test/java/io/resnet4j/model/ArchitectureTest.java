@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Presets and their sizes against SPEC §1's table; shapes against the fixtures README. */
+/** Presets and their sizes against the published parameter counts; shapes against the fixtures README. */
 class ArchitectureTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({

@@ -14,7 +14,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One reference case from shared/fixtures (copied to test resources): weights, input, expected outputs. */
+/**
+ * One reference case from shared/fixtures (copied to test resources): weights, input, expected outputs.
+ *
+ * <p>{@code scripts/make-fixtures.py} (PyTorch, float64) recomputes every reference output of these files from their
+ * weights, input and labels: {@code check} compares with the committed files (weights byte for byte, outputs within
+ * 1e-6), {@code regenerate} rewrites them, and {@code new} adds a case from its own seeded initialization. The
+ * original weights cannot be redrawn bit for bit (their generator is not documented), so they are its input.
+ */
 public final class Fixtures {
     public static final List<String> CASES = List.of("dev_v1_basic", "dev_v1_bottleneck", "dev_v2_basic",
             "dev_v2_bottleneck", "dev_v1_cifar20", "dev_v2_cifar20");

@@ -13,7 +13,7 @@ import io.resnet4j.model.Layout.Unit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The presets' layouts, spelled out: where the strides sit, which shortcuts, which names (SPEC §1). */
+/** The presets' layouts, spelled out: where the strides sit, which shortcuts, which names. */
 class LayoutTest {
     @Test
     void torchvisionResNet50() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnet4j.ResNet4jException;
+import io.resnet4j.data.Normalization;
 import io.resnet4j.engine.Engine;
 import io.resnet4j.engine.Tensors;
 import io.resnet4j.io.SafeTensorsWriter;
@@ -74,7 +75,8 @@ class ModelDirectoryTest {
         Architecture a = Architecture.preset("cifar-resnet20").withInChannels(1);
         ModelDirectory.save(tmp.resolve("m"), ResNet.build(a), ModelConfig.defaults(a));
         var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
-        var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(tmp.resolve("m/config.json").toFile());
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(
+                tmp.resolve("m/config.json").toFile());
         var arch = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("architecture");
         arch.putArray("blocks").add(3).add(4).add(3); // one block more than the weights hold
         arch.put("base_width", 16);
@@ -96,5 +98,47 @@ class ModelDirectoryTest {
         assertTrue(assertThrows(ResNet4jException.class, () -> ModelDirectory.load(d)).getMessage()
                 .contains("missing field 'architecture'"));
         assertThrows(ResNet4jException.class, () -> ModelDirectory.load(tmp.resolve("nowhere")));
+    }
+
+    /** config.json keeps its format byte for byte, and a config comes back equal, normalization included. */
+    @Test
+    void configJsonFormatIsStable() {
+        Architecture a = Architecture.preset("cifar-resnet20-v2").withInChannels(3).withClasses(2);
+        ModelConfig config = new ModelConfig(a, List.of("cat", "dog"), 40, 32, new Normalization(
+                new float[] {0.4914f, 0.4822f, 0.4465f}, new float[] {0.2470f, 0.2435f, 0.2616f}));
+        String json = ModelDirectory.toJson(config);
+        assertEquals("{\n"
+                + "  \"format\" : \"resnet4j-model\",\n"
+                + "  \"format_version\" : 1,\n"
+                + "  \"architecture\" : {\n"
+                + "    \"name\" : \"cifar-resnet20-v2\",\n"
+                + "    \"version\" : \"v2\",\n"
+                + "    \"block\" : \"basic\",\n"
+                + "    \"blocks\" : [ 3, 3, 3 ],\n"
+                + "    \"base_width\" : 16,\n"
+                + "    \"strides\" : [ 1, 2, 2 ],\n"
+                + "    \"stem\" : \"cifar\",\n"
+                + "    \"num_classes\" : 2,\n"
+                + "    \"in_channels\" : 3,\n"
+                + "    \"data_format\" : \"channels_last\"\n"
+                + "  },\n"
+                + "  \"labels\" : [ \"cat\", \"dog\" ],\n"
+                + "  \"input\" : {\n"
+                + "    \"min_aspect_dim\" : 40,\n"
+                + "    \"resize_dim\" : 32\n"
+                + "  },\n"
+                + "  \"normalization\" : {\n"
+                + "    \"mean\" : [ 0.4914, 0.4822, 0.4465 ],\n"
+                + "    \"std\" : [ 0.247, 0.2435, 0.2616 ]\n"
+                + "  }\n"
+                + "}\n", json);
+        ModelConfig back = ModelDirectory.fromJson(json);
+        assertEquals(config, back);
+        assertEquals(config.normalization(), back.normalization());
+        assertEquals(new ModelConfig(a, List.of("cat", "dog"), 40, 32, config.mean(), config.std()), config);
+        ResNet4jException e = assertThrows(ResNet4jException.class, () -> new ModelConfig(a, List.of("cat", "dog"),
+                40, 32, Normalization.FASHION_MNIST));
+        assertTrue(e.getMessage().contains("mean and std need 3 values"), e.getMessage());
+        assertEquals(Normalization.IMAGENET, ModelConfig.defaults(Architecture.preset("resnet18")).normalization());
     }
 }

@@ -22,7 +22,7 @@ public final class Cli {
 
     /** What one run left behind. */
     public record Run(int code, String out, String err) {
-        /** SPEC §5: the error is exactly one {@code error: …} line and there is no stack trace. */
+        /** The CLI's contract: the error is exactly one {@code error: …} line and there is no stack trace. */
         void assertOneErrorLine(int expectedCode) {
             assertOneErrorLine(expectedCode, "");
         }

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The CLI promise of SPEC §5 for every hostile input we could think of: bad safetensors files (the whole bad half
+ * The CLI's promise (one error line, the exit codes) for every hostile input we could think of: bad safetensors files (the whole bad half
  * of the seed corpus) as weights, inputs and models; bad images to predict; bad data specs and image folders; bad
  * model directories; bad numbers; missing and unwritable paths. Each must end with the documented exit code (2: the
  * command line itself is wrong; 1: something it names is bad), exactly one {@code error: …} line that is not an
