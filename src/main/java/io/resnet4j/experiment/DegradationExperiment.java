@@ -329,7 +329,8 @@ public final class DegradationExperiment {
         long images = windows.stream().mapToLong(Window::images).sum();
         return new Net(name, arch.name(), arch.depth(), arch.plain(),
                 ModelSummary.of(arch, 8, 8).params(), budget, last.epoch(), last.step(), images,
-                finalTrainError(windows), finalTrainCounts(windows)[1], 1 - last.valTop1(), seconds, windows, metrics, NetRecorder.readNorms(dir));
+                finalTrainError(windows), finalTrainCounts(windows)[1], 1 - last.valTop1(), seconds, windows, metrics,
+                NetRecorder.readNorms(dir));
     }
 
     /** The training error over the windows that cover the last {@link #FINAL_TRAIN_FRACTION} of the steps. */

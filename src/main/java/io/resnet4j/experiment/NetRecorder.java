@@ -88,6 +88,8 @@ final class NetRecorder implements RunOutput, GradientHook {
 
     @Override
     public void log(String line) {
+        // The trainer's advice on an interrupted run names its own flag; here the same command resumes.
+        line = line.replace("(continue with --resume)", "(run the same command again to resume)");
         inner.log(line.startsWith("\n") ? "\n[" + net + "] " + line.substring(1) : "[" + net + "] " + line);
     }
 
