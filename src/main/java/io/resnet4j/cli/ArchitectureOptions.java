@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** The options that name an architecture: a preset, or {@code custom} with its shape. */
 final class ArchitectureOptions {
     @Option(names = "--arch", required = true, paramLabel = "A", description = "Preset (resnet18..resnet200, "
-            + "resnet50-v2, cifar-resnet20, cifar-resnet20-v2, ...) or custom.")
+            + "resnet50-v2, cifar-resnet20, cifar-resnet20-v2, cifar-plain20, ...) or custom.")
     String arch;
 
     @Option(names = "--classes", paramLabel = "N", description = "Number of classes (default: the preset's).")

@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  *   <li>{@code resnet18-v2 … resnet200-v2}: v2, the TensorFlow official pre-activation model, 1001 classes.
  *   <li>{@code cifar-resnet{6n+2}} and {@code cifar-resnet{6n+2}-v2}: the CIFAR layout (3x3 stem, no pool, three
  *       layers of n basic blocks, 16/32/64 filters, strides 1/2/2), 10 classes.
+ *   <li>{@code cifar-plain{6n+2}} and {@code cifar-plain{6n+2}-v2}: the same networks with every shortcut removed
+ *       ({@link Shortcuts#NONE}), the plain nets of He et al. 2015 (Fig. 6).
  * </ul>
  *
  * @param version post-activation v1 or pre-activation v2
@@ -34,6 +36,7 @@ import java.util.regex.Pattern;
  * @param numClasses outputs of the fully connected head
  * @param inChannels channels of the input image (3 RGB, 1 grayscale)
  * @param dataFormat memory layout the convolutions run in; does not change any number
+ * @param shortcuts residual (the variant's shortcuts) or none at all (a plain network)
  */
 public record Architecture(
         Version version,
@@ -44,7 +47,8 @@ public record Architecture(
         Stem stem,
         int numClasses,
         int inChannels,
-        DataFormat dataFormat) {
+        DataFormat dataFormat,
+        Shortcuts shortcuts) {
 
     /** Post-activation (torchvision) or pre-activation (TensorFlow official v2). */
     public enum Version { V1, V2 }
@@ -52,6 +56,12 @@ public record Architecture(
     public enum Block { BASIC, BOTTLENECK }
 
     public enum Stem { IMAGENET, CIFAR }
+
+    /**
+     * Whether units add a shortcut: {@code RESIDUAL}, the variant's own ({@link LayoutRule#of}), or {@code NONE}, a
+     * plain network ({@link LayoutRule#PLAIN}) with the same stacks, widths, strides and batch norms.
+     */
+    public enum Shortcuts { RESIDUAL, NONE }
 
     /** The TensorFlow official ResNet's block sizes: depth to blocks per layer. */
     private static final Map<Integer, List<Integer>> IMAGENET_DEPTHS = new LinkedHashMap<>();
@@ -66,11 +76,11 @@ public record Architecture(
     }
 
     private static final Pattern IMAGENET_NAME = Pattern.compile("resnet(\\d{1,9})(-v2)?");
-    private static final Pattern CIFAR_NAME = Pattern.compile("cifar-resnet(\\d{1,9})(-v2)?");
+    private static final Pattern CIFAR_NAME = Pattern.compile("cifar-(resnet|plain)(\\d{1,9})(-v2)?");
 
     public Architecture {
-        if (version == null || block == null || stem == null || dataFormat == null) {
-            throw new ResNet4jException("architecture: version, block, stem and data format are required");
+        if (version == null || block == null || stem == null || dataFormat == null || shortcuts == null) {
+            throw new ResNet4jException("architecture: version, block, stem, data format and shortcuts are required");
         }
         blocks = List.copyOf(blocks);
         strides = List.copyOf(strides);
@@ -102,9 +112,17 @@ public record Architecture(
         }
     }
 
+    /** A residual network ({@link Shortcuts#RESIDUAL}). */
+    public Architecture(Version version, Block block, List<Integer> blocks, int baseWidth, List<Integer> strides,
+            Stem stem, int numClasses, int inChannels, DataFormat dataFormat) {
+        this(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, dataFormat,
+                Shortcuts.RESIDUAL);
+    }
+
     /**
      * A preset by name: {@code resnet18 … resnet200}, the same with {@code -v2}, {@code cifar-resnet{6n+2}} and
-     * {@code cifar-resnet{6n+2}-v2}. Default classes: 1000 (v1), 1001 (v2), 10 (CIFAR); 3 input channels; channels_last.
+     * {@code cifar-resnet{6n+2}-v2}, and the plain {@code cifar-plain{6n+2}} and {@code cifar-plain{6n+2}-v2}.
+     * Default classes: 1000 (v1), 1001 (v2), 10 (CIFAR); 3 input channels; channels_last.
      */
     public static Architecture preset(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
@@ -121,7 +139,7 @@ public record Architecture(
         }
         m = CIFAR_NAME.matcher(n);
         if (m.matches()) {
-            int depth = Integer.parseInt(m.group(1));
+            int depth = Integer.parseInt(m.group(2));
             if (depth < 8 || (depth - 2) % 6 != 0) {
                 throw new ResNet4jException("unknown architecture '" + name + "': CIFAR depths are 6n+2 (8, 14, 20, 32, 44, 56, 110, …)");
             }
@@ -129,9 +147,10 @@ public record Architecture(
             if (per > 200) {
                 throw new ResNet4jException("unknown architecture '" + name + "': depth too large");
             }
-            boolean v2 = m.group(2) != null;
+            boolean v2 = m.group(3) != null;
             return new Architecture(v2 ? Version.V2 : Version.V1, Block.BASIC, List.of(per, per, per), 16,
-                    List.of(1, 2, 2), Stem.CIFAR, 10, 3, DataFormat.CHANNELS_LAST);
+                    List.of(1, 2, 2), Stem.CIFAR, 10, 3, DataFormat.CHANNELS_LAST,
+                    "plain".equals(m.group(1)) ? Shortcuts.NONE : Shortcuts.RESIDUAL);
         }
         throw new ResNet4jException("unknown architecture '" + name + "' (try resnet50, resnet50-v2, cifar-resnet20, "
                 + "cifar-resnet20-v2, or custom)");
@@ -151,6 +170,11 @@ public record Architecture(
             names.add(c);
             names.add(c + "-v2");
         }
+        for (String c : List.of("cifar-plain20", "cifar-plain32", "cifar-plain44", "cifar-plain56",
+                "cifar-plain110")) {
+            names.add(c);
+            names.add(c + "-v2");
+        }
         return names;
     }
 
@@ -166,15 +190,26 @@ public record Architecture(
     }
 
     public Architecture withClasses(int n) {
-        return new Architecture(version, block, blocks, baseWidth, strides, stem, n, inChannels, dataFormat);
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, n, inChannels, dataFormat, shortcuts);
     }
 
     public Architecture withInChannels(int c) {
-        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, c, dataFormat);
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, c, dataFormat, shortcuts);
     }
 
     public Architecture withDataFormat(DataFormat f) {
-        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, f);
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, f, shortcuts);
+    }
+
+    /** The same network with {@code s} shortcuts: {@link Shortcuts#NONE} makes its plain counterpart. */
+    public Architecture withShortcuts(Shortcuts s) {
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, dataFormat,
+                s);
+    }
+
+    /** Whether this is a plain network, without any shortcut. */
+    public boolean plain() {
+        return shortcuts == Shortcuts.NONE;
     }
 
     /** Filters of layer {@code i} (0-based): the 3x3 width of its blocks. */
@@ -203,15 +238,15 @@ public record Architecture(
         for (String candidate : presetNames()) {
             Architecture p = preset(candidate);
             if (p.version == version && p.block == block && p.blocks.equals(blocks) && p.baseWidth == baseWidth
-                    && p.strides.equals(strides) && p.stem == stem) {
+                    && p.strides.equals(strides) && p.stem == stem && p.shortcuts == shortcuts) {
                 return candidate;
             }
         }
         if (stem == Stem.CIFAR && block == Block.BASIC && baseWidth == 16 && blocks.size() == 3
                 && strides.equals(List.of(1, 2, 2)) && blocks.get(0).equals(blocks.get(1))
                 && blocks.get(1).equals(blocks.get(2))) {
-            return "cifar-resnet" + depth() + (version == Version.V2 ? "-v2" : "");
+            return (plain() ? "cifar-plain" : "cifar-resnet") + depth() + (version == Version.V2 ? "-v2" : "");
         }
-        return "custom";
+        return plain() ? "custom-plain" : "custom";
     }
 }

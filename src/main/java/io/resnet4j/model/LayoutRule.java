@@ -20,8 +20,14 @@ public interface LayoutRule {
     LayoutRule TF_OFFICIAL = (a, stage, unit, in, out, stride) ->
             unit == 0 ? ShortcutKind.PROJECTION_PREACTIVATED : ShortcutKind.IDENTITY;
 
-    /** The rule of {@code arch}'s variant. */
+    /** No shortcut in any unit: a plain network (He et al. 2015's "plain" nets), for any version. */
+    LayoutRule PLAIN = (a, stage, unit, in, out, stride) -> ShortcutKind.NONE;
+
+    /** The rule of {@code arch}'s variant; {@link #PLAIN} for a network without shortcuts. */
     static LayoutRule of(Architecture arch) {
+        if (arch.shortcuts() == Architecture.Shortcuts.NONE) {
+            return PLAIN;
+        }
         return switch (arch.version()) {
             case V1 -> TORCHVISION;
             case V2 -> TF_OFFICIAL;

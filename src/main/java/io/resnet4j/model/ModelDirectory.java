@@ -111,6 +111,10 @@ public final class ModelDirectory {
         arch.put("num_classes", a.numClasses());
         arch.put("in_channels", a.inChannels());
         arch.put("data_format", a.dataFormat().cliName());
+        if (a.shortcuts() != Architecture.Shortcuts.RESIDUAL) {
+            // Only plain networks say so: a residual model's config.json stays what earlier versions wrote and read.
+            arch.put("shortcuts", a.shortcuts().name().toLowerCase(Locale.ROOT));
+        }
         ArrayNode labels = root.putArray("labels");
         c.labels().forEach(labels::add);
         ObjectNode input = root.putObject("input");
@@ -158,7 +162,9 @@ public final class ModelDirectory {
                 parseEnum(Architecture.Stem.class, text(a, "stem"), "stem"),
                 integer(a, "num_classes"),
                 integer(a, "in_channels"),
-                DataFormat.parse(text(a, "data_format")));
+                DataFormat.parse(text(a, "data_format")),
+                a.has("shortcuts") ? parseEnum(Architecture.Shortcuts.class, text(a, "shortcuts"), "shortcuts")
+                        : Architecture.Shortcuts.RESIDUAL);
         List<String> labels = new ArrayList<>();
         for (JsonNode l : array(root, "labels")) {
             if (!l.isTextual()) {

@@ -139,6 +139,7 @@ final class EpochLoop {
                 }
                 lr = schedule.at(step, budget.fraction());
                 TrainingStep.Outcome o = step(b, epoch, lr);
+                output.recordStep(epoch + 1, step, b.size(), o.correct(), o.loss());
                 lossSum += (double) o.loss() * b.size();
                 correct += o.correct();
                 images += b.size();

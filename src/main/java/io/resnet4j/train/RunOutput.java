@@ -26,6 +26,14 @@ public interface RunOutput {
     /** Drops the metrics rows of epochs after {@code epoch}: they are about to be redone. */
     void retainMetricsUpTo(int epoch);
 
+    /**
+     * One optimizer step was taken: {@code step} (0-based, over the whole run) of epoch {@code epoch} (1-based) on
+     * {@code images} images, of which {@code correct} the model classified correctly (before the update), at mean
+     * loss {@code loss}. For curves finer than an epoch; by default nothing is recorded.
+     */
+    default void recordStep(int epoch, long step, int images, long correct, double loss) {
+    }
+
     /** Records the metrics of a finished epoch, and the curves of all epochs so far. */
     void recordEpoch(MetricsRow row);
 
