@@ -1,5 +1,6 @@
 /**
- * Data for resnet4j: data sets, image decoding, preprocessing and batching. Pure Java, no engine.
+ * <b>API (advanced)</b>: data for resnet4j: data sets, image decoding, preprocessing and batching. Pure Java, no
+ * engine. {@link io.resnet4j.Training} and {@link io.resnet4j.Classifier} use it for the common paths.
  *
  * <h2>Layouts</h2>
  * <ul>

@@ -10,7 +10,7 @@ import org.bytedeco.javacpp.PointerScope;
  * a batch of predictions) in one so native memory stays flat over long loops.
  *
  * <p>Tensors created inside the scope are released at {@link #close()}; anything that must outlive it
- * (model weights, optimizer state, a result handed to the caller) is created outside or {@link #keep kept}.
+ * (model weights, optimizer state, a result handed to the caller) is created outside it.
  * Scopes nest; they are per thread.
  *
  * <p>Scopes are also where a stopping JVM (Ctrl-C, SIGTERM) waits for native work: libtorch's static destructors

@@ -3,7 +3,6 @@ package io.resnet4j.infer;
 import io.resnet4j.ResNet4jException;
 import io.resnet4j.data.Image;
 import io.resnet4j.data.ImageDecoder;
-import io.resnet4j.data.Normalization;
 import io.resnet4j.data.Transform;
 import io.resnet4j.data.Transforms;
 import io.resnet4j.engine.Autocast;
@@ -59,14 +58,21 @@ public final class Predictor {
      * {@code C × resizeDim × resizeDim}, normalized, out). Needs no native code, so it can run while libtorch loads.
      */
     public static List<Image> preprocess(ModelConfig config, List<Path> files) {
-        Transform t = Transforms.eval(config.minAspectDim(), config.resizeDim(),
-                new Normalization(config.mean(), config.std()));
         ImageDecoder decoder = new ImageDecoder();
         List<Image> images = new ArrayList<>();
         for (Path f : files) {
-            images.add(t.apply(decoder.decode(f, config.architecture().inChannels()), new SplittableRandom(0)));
+            images.add(preprocess(config, decoder.decode(f, config.architecture().inChannels())));
         }
         return images;
+    }
+
+    /**
+     * Preprocesses one decoded image (values in [0, 1], the model's channel count) as a model with {@code config}
+     * expects it: resize the shorter side, centre crop, normalize. The same steps as for files.
+     */
+    public static Image preprocess(ModelConfig config, Image decoded) {
+        Transform t = Transforms.eval(config.minAspectDim(), config.resizeDim(), config.normalization());
+        return t.apply(decoded, new SplittableRandom(0));
     }
 
     /** Top-{@code k} classes for {@code files}, already {@link #preprocess preprocessed} into {@code images}. */
