@@ -35,33 +35,37 @@ final class DoctorCommand implements Callable<Integer> {
 
     private static void print(Diagnosis d) {
         CpuInfo c = d.cpu();
-        System.out.printf("cpu:              %s (%s, family %d model %d stepping %d)%s, %d cores available%n",
-                c.modelName(), c.vendor(), c.family(), c.model(), c.stepping(), c.hypervisor() ? ", virtual machine"
-                        : "", d.cores());
-        System.out.println("kernel flags:     " + String.join(" ", c.kernelFlags()));
-        System.out.println("caches (OS):     " + (d.osCaches().isEmpty() ? "none listed (hidden by the hypervisor?)"
+        row("cpu", String.format("%s (%s, family %d model %d stepping %d)%s, %d cores available", c.modelName(),
+                c.vendor(), c.family(), c.model(), c.stepping(), c.hypervisor() ? ", virtual machine" : "", d.cores()));
+        row("kernel flags", String.join(" ", c.kernelFlags()));
+        row("caches (OS)", (d.osCaches().isEmpty() ? "none listed (hidden by the hypervisor?)"
                 : String.join(", ", d.osCaches().stream().map(k -> "L" + k.level() + " " + k.type().toLowerCase(
                         Locale.ROOT) + " " + k.size()).toList())));
-        System.out.println("caches (oneDNN): " + d.oneDnnCaches().replaceFirst("^oneDNN sees: ", ""));
+        row("caches (oneDNN)", d.oneDnnCaches().replaceFirst("^oneDNN sees: ", ""));
         for (Map.Entry<String, String> v : new java.util.TreeMap<>(d.versions()).entrySet()) {
-            System.out.printf("%-16s %s%n", v.getKey() + ":", v.getValue());
+            row(v.getKey(), v.getValue());
         }
-        System.out.println("oneDNN isa:       " + d.oneDnnIsa());
-        System.out.println("aten kernels:     " + d.atenCapability());
-        System.out.printf("threads:          libtorch %d, OpenBLAS %d%n", d.threads(), d.blasThreads());
-        System.out.println("environment:      " + (d.environment().isEmpty() ? "(none of " + String.join(", ",
+        row("oneDNN isa", d.oneDnnIsa());
+        row("aten kernels", d.atenCapability());
+        row("threads", "libtorch " + d.threads() + ", OpenBLAS " + d.blasThreads());
+        row("environment", (d.environment().isEmpty() ? "(none of " + String.join(", ",
                 Diagnosis.ENVIRONMENT) + ")" : d.environment().toString()));
-        System.out.println("native cache:     " + d.nativeCache());
+        row("native cache", d.nativeCache().toString());
         SelfCheck.Result r = d.selfCheck();
         if (r == null) {
-            System.out.println("self-check:       off (RESNET4J_SELF_CHECK)");
+            row("self-check", "off (RESNET4J_SELF_CHECK)");
             return;
         }
-        System.out.printf(Locale.ROOT, "self-check:       %s in %.0f ms%n", r.passed() ? "passed" : "FAILED",
-                r.nanos() / 1e6);
+        row("self-check", String.format(Locale.ROOT, "%s in %.0f ms", r.passed() ? "passed" : "FAILED",
+                r.nanos() / 1e6));
         for (SelfCheck.Case k : r.cases()) {
             System.out.println("  " + (k.passed() ? "ok    " : "WRONG ") + k.describe());
         }
+    }
+
+    /** One {@code label: value} line, the values aligned. */
+    private static void row(String label, String value) {
+        System.out.printf("%-18s%s%n", label + ":", value);
     }
 
     private static ObjectNode toJson(Diagnosis d) {
