@@ -1,6 +1,5 @@
 package io.resnet4j.cli;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.resnet4j.data.DataSources;
 import io.resnet4j.data.DataSplits;
 import io.resnet4j.experiment.DegradationExperiment;
@@ -124,22 +123,11 @@ final class DegradationCommand implements Callable<Integer> {
         DataSplits splits = DataSources.open(data);
         DegradationExperiment.Settings settings = new DegradationExperiment.Settings(ds, v, budget, recipe.build(),
                 window);
-        DegradationExperiment.Result r = new DegradationExperiment(splits, data, settings, out, System.err).run();
+        DegradationExperiment experiment = new DegradationExperiment(splits, data, settings, out, System.err);
+        DegradationExperiment.Result r = experiment.run();
         if (json.on()) {
-            ObjectNode o = Json.object();
-            o.put("out", out.toString());
-            var nets = o.putArray("nets");
-            for (Net n : r.nets()) {
-                ObjectNode j = nets.addObject();
-                j.put("name", n.name());
-                j.put("train_error", n.trainError());
-                j.put("test_error", n.testError());
-            }
-            if (r.plainDegrades() != null) {
-                o.put("plain_deeper_trained_worse", r.plainDegrades());
-                o.put("residual_deeper_trained_worse", r.residualDegrades());
-            }
-            Json.print(o);
+            // The same object as results.json, and where it is.
+            Json.print(experiment.resultsJson(r).put("out", out.toString()));
         } else {
             for (Net n : r.nets()) {
                 System.out.printf(Locale.ROOT, "%-10s train error %6.2f%%  test error %6.2f%%  (%d epochs, %d "

@@ -251,9 +251,4 @@ public final class SelfCheck {
         }
         return v;
     }
-
-    /** Scales one tensor: the kind of error a wrong kernel makes, for tests. */
-    static Tensor perturb(Tensor t, double relative) {
-        return t.mul(new Scalar(1.0 + relative));
-    }
 }

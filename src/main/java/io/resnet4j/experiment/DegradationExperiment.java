@@ -389,13 +389,14 @@ public final class DegradationExperiment {
         int deepest = settings.depths().get(settings.depths().size() - 1);
         DegradationPlots.gradientNorms(r.nets().stream().filter(n -> n.depth() == deepest).toList(),
                 out.resolve(GRADIENTS_PNG));
-        AtomicFiles.writeString(out.resolve(RESULTS_JSON), resultsJson(r));
+        AtomicFiles.writeString(out.resolve(RESULTS_JSON), resultsJson(r).toPrettyString() + "\n");
         AtomicFiles.writeString(out.resolve(REPORT_MD), report(r));
         log.printf("resnet4j: wrote %s, %s, %s and %s in %s%n", CURVES_PNG, GRADIENTS_PNG, RESULTS_JSON, REPORT_MD,
                 out);
     }
 
-    private String resultsJson(Result r) {
+    /** What {@code results.json} holds for {@code r}: the settings, every net, the verdicts. */
+    public ObjectNode resultsJson(Result r) {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode s = root.putObject("settings");
         s.put("data", dataName);
@@ -439,7 +440,7 @@ public final class DegradationExperiment {
             root.putNull("plain_deeper_trained_worse");
             root.putNull("residual_deeper_trained_worse");
         }
-        return root.toPrettyString() + "\n";
+        return root;
     }
 
     private String residualShortcuts() {
