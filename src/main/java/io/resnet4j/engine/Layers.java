@@ -84,6 +84,7 @@ public final class Layers {
         private final Tensor runningMean;
         private final Tensor runningVar;
         private double momentum;
+        private SyncBatchNorm sync;
         public final int channels;
 
         public BatchNorm2d(int channels, double momentum) {
@@ -98,6 +99,9 @@ public final class Layers {
         }
 
         public Tensor forward(Tensor x) {
+            if (sync != null && is_training()) {
+                return sync.forward(this, x);
+            }
             return torch.batch_norm(x, new TensorOptional(weight), new TensorOptional(bias),
                     new TensorOptional(runningMean), new TensorOptional(runningVar), is_training(), momentum, EPS,
                     false);
@@ -105,6 +109,18 @@ public final class Layers {
 
         public void setMomentum(double momentum) {
             this.momentum = momentum;
+        }
+
+        public double momentum() {
+            return momentum;
+        }
+
+        /**
+         * Training-mode statistics over every process of a data-parallel run ({@link SyncBatchNorm}), or this
+         * process's batch alone ({@code null}, the default).
+         */
+        public void synchronize(SyncBatchNorm s) {
+            this.sync = s;
         }
 
         public Tensor weight() {

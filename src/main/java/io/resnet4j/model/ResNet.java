@@ -168,6 +168,11 @@ public final class ResNet {
         return root.is_training();
     }
 
+    /** Every batch-norm layer, in registration order (data-parallel training synchronises their statistics). */
+    public List<BatchNorm2d> batchNorms() {
+        return List.copyOf(parts.norms);
+    }
+
     /** Sets the batch-norm momentum of every BN layer. */
     public void setBatchNormMomentum(double momentum) {
         for (BatchNorm2d b : parts.norms) {

@@ -45,6 +45,7 @@ final class EpochLoop {
     private final LongSupplier clock;
     private final long started;
     private final String optionsJson;
+    private final DataParallel parallel;
     private int startEpoch;
     private int epochsDone;
     private long step;
@@ -53,7 +54,7 @@ final class EpochLoop {
 
     /** @param started the clock's reading when the run started, for the pace of its epochs */
     EpochLoop(Trainer trainer, RunOutput output, ModelConfig config, ResNet model, Sgd sgd, TrainingStep trainingStep,
-            BatchLoader trainLoader, BatchLoader evalLoader, TimeBudget budget, long started) {
+            BatchLoader trainLoader, BatchLoader evalLoader, TimeBudget budget, long started, LongSupplier clock) {
         this.trainer = trainer;
         this.options = trainer.options();
         this.output = output;
@@ -65,7 +66,8 @@ final class EpochLoop {
         this.evalLoader = evalLoader;
         this.schedule = options.schedule(trainLoader.batchesPerEpoch());
         this.budget = budget;
-        this.clock = trainer.clock();
+        this.clock = clock;
+        this.parallel = trainer.parallel();
         this.started = started;
         this.optionsJson = trainer.optionsJson();
     }
@@ -138,35 +140,47 @@ final class EpochLoop {
                     continue; // every image of the batch was unreadable (counted and reported by the loader)
                 }
                 lr = schedule.at(step, budget.fraction());
-                TrainingStep.Outcome o = step(b, epoch, lr);
-                output.recordStep(epoch + 1, step, b.size(), o.correct(), o.loss());
-                lossSum += (double) o.loss() * b.size();
-                correct += o.correct();
-                images += b.size();
+                double[] o = step(b, epoch, lr);
+                int n = (int) o[2];
+                output.recordStep(epoch + 1, step, n, (long) o[1], o[0]);
+                lossSum += o[0] * n;
+                correct += (long) o[1];
+                images += n;
                 step++;
-                progress.step(b.size());
+                progress.step(n);
                 progress.metrics(lossSum / images, (double) correct / images);
             }
         }
         return new EpochStats(lossSum, correct, images, lr, false);
     }
 
-    /** One optimizer step on {@code b}, unless the loss is no longer finite. */
-    private TrainingStep.Outcome step(Batch b, int epoch, double lr) {
+    /**
+     * One optimizer step on {@code b}, unless the loss is no longer finite; the mean loss, the correct count and the
+     * images of the step's global batch (of all processes of a data-parallel run, which so stop together).
+     */
+    private double[] step(Batch b, int epoch, double lr) {
         try (Scope s = Scope.open()) {
             TrainingStep.Outcome o = trainingStep.forwardBackward(b.data(), b.shape(), b.labels(), step);
-            if (!Float.isFinite(o.loss())) {
+            double[] totals = parallel.stepTotals(o.loss(), o.correct(), b.size());
+            if (!Double.isFinite(totals[0])) {
                 throw new TrainingException(Problem.DIVERGED, String.format("training diverged: the loss is %s at "
-                        + "epoch %d, step %d (lr %.4g); the last good checkpoint is in %s", o.loss(), epoch + 1,
-                        step, lr, checkpoints()));
+                        + "epoch %d, step %d (lr %.4g); the last good checkpoint is in %s", (float) totals[0],
+                        epoch + 1, step, lr, checkpoints()));
             }
             trainingStep.update(lr);
-            return o;
+            return totals;
         }
     }
 
+    /** The validation of the whole test split (each process of a data-parallel run scores its shard). */
     private EvalResult validate() {
-        return Evaluation.evaluate(model, evalLoader, trainer.data().classes(), options.precision(), null);
+        if (parallel.on()) {
+            // The primary's batch-norm statistics for everyone, as DistributedDataParallel broadcasts its buffers.
+            parallel.coordination().broadcastFromPrimary(new java.util.ArrayList<>(model.namedBuffers().values()));
+        }
+        EvalResult local = Evaluation.evaluate(model, evalLoader, trainer.data().classes(), options.precision(),
+                null);
+        return parallel.gather(local, evalLoader, trainer.data().test().size());
     }
 
     private Path checkpoints() {

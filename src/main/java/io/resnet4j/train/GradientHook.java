@@ -20,4 +20,18 @@ public interface GradientHook {
      * @param step the global step about to be applied, 0-based over the whole run
      */
     void onGradients(ResNet model, long step);
+
+    /**
+     * Runs before the step's forward pass (data-parallel training broadcasts the batch-norm buffers from the
+     * primary process here, as {@code DistributedDataParallel} does). By default nothing.
+     */
+    default void beforeForward(ResNet model, long step) {
+    }
+
+    /**
+     * Runs after the forward pass and the loss, before {@code backward()} (data-parallel training arms its
+     * gradient all-reduce here, which then runs during backward). By default nothing.
+     */
+    default void beforeBackward(ResNet model, long step) {
+    }
 }

@@ -80,6 +80,32 @@ public final class Sgd {
         return out;
     }
 
+    /** Whether there are momentum buffers (after a step, or restored from a checkpoint). */
+    boolean hasState() {
+        return !buffers.isEmpty();
+    }
+
+    /**
+     * The momentum buffers in parameter order, made (zero) where there are none yet: the tensors a data-parallel
+     * run overwrites with the primary process's.
+     */
+    java.util.List<Tensor> stateTensors() {
+        java.util.List<Tensor> out = new java.util.ArrayList<>();
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            Tensor buf = buffers.get(e.getKey());
+            if (buf == null) {
+                buf = new Tensor(torch.zeros_like(e.getValue()));
+                try (NoGrad ignored = NoGrad.begin()) {
+                    buf.requires_grad_(false);
+                }
+                Scope.outlive(buf);
+                buffers.put(e.getKey(), buf);
+            }
+            out.add(buf);
+        }
+        return out;
+    }
+
     /** Restores momentum buffers saved by {@link #state()}; their layout follows the parameter's. */
     public void restore(Map<String, float[]> state) {
         buffers.clear();

@@ -56,6 +56,7 @@ public final class Trainer {
     private int resizeDim;
     private LongSupplier clock = System::nanoTime;
     private RunOutput output;
+    private DataParallel parallel = new DataParallel(Coordination.single());
 
     /**
      * @param arch the architecture; its classes and input channels must match the data
@@ -106,6 +107,17 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Trains as one process of a data-parallel run ({@link Coordination}); by default {@link Coordination#single()}.
+     * Every process of the run makes its own trainer with the same arguments and this; the primary's writes the
+     * run folder (the others' default {@link #output} is {@link RunOutput#silent()}). {@code
+     * io.resnet4j.distributed.DistributedTrainer} sets this up on PyTorch's c10d.
+     */
+    public Trainer coordination(Coordination c) {
+        this.parallel = new DataParallel(java.util.Objects.requireNonNull(c, "coordination"));
+        return this;
+    }
+
     /** Adds a hook that every step runs between backward and the update, after the hooks added before it. */
     public Trainer gradientHook(GradientHook hook) {
         gradientHooks.add(java.util.Objects.requireNonNull(hook, "hook"));
@@ -120,24 +132,36 @@ public final class Trainer {
      */
     public Result run() {
         Engine.seed(options.seed());
-        RunOutput output = this.output != null ? this.output : new RunFolderOutput(out, log);
+        Coordination co = parallel.coordination();
+        RunOutput output = this.output != null ? this.output
+                : co.primary() ? new RunFolderOutput(out, log) : RunOutput.silent();
+        if (parallel.on()) {
+            parallel.localBatch(options.batchSize());
+        }
         Dataset train = options.limit() > 0 ? data.train().limit(options.limit()) : data.train();
         ModelConfig config = modelConfig(train);
         ResNet model = ResNet.build(arch, options.bnMomentum());
         Sgd sgd = new Sgd(model, options.momentum(), options.nesterov(), options.weightDecay(),
                 options.decayNormsAndBiases());
         output.open();
-        Position start = resume ? resumeFrom(output, model, sgd) : Position.FRESH;
+        Position start = resume && co.primary() ? resumeFrom(output, model, sgd) : Position.FRESH;
+        start = parallel.start(model, sgd, start);
+        List<GradientHook> hooks = new ArrayList<>(gradientHooks);
+        if (parallel.on()) {
+            hooks.add(0, co.attach(model));
+        }
         Thread interrupted = sayWhereTheCheckpointIsIfInterrupted(output);
+        LongSupplier clock = parallel.clock(this.clock, options.budgetMinutes() > 0);
         long started = clock.getAsLong();
         TimeBudget budget = new TimeBudget(options.budgetMinutes() * 60, start.seconds(), clock);
         EpochLoop.Outcome trained;
         try (BatchLoader trainLoader = new BatchLoader(train, trainingLoaderConfig(config));
-                BatchLoader evalLoader = new BatchLoader(data.test(), validationLoaderConfig(config))) {
+                BatchLoader evalLoader = new BatchLoader(parallel.validationShard(data.test()),
+                        validationLoaderConfig(config))) {
             TrainingStep step = TrainingStep.builder(model, sgd).precision(options.precision())
-                    .labelSmoothing(options.labelSmoothing()).gradientHooks(gradientHooks).build();
-            trained = new EpochLoop(this, output, config, model, sgd, step, trainLoader, evalLoader, budget, started)
-                    .run(start);
+                    .labelSmoothing(options.labelSmoothing()).gradientHooks(hooks).build();
+            trained = new EpochLoop(this, output, config, model, sgd, step, trainLoader, evalLoader, budget, started,
+                    clock).run(start);
         }
         Runtime.getRuntime().removeShutdownHook(interrupted);
         model.train(false);
@@ -153,9 +177,9 @@ public final class Trainer {
     }
 
     private BatchLoader.Config trainingLoaderConfig(ModelConfig config) {
-        return BatchLoader.Config.training(options.batchSize(), arch.inChannels(), minAspectDim, resizeDim,
-                normalization(config), options.seed()).toBuilder().threads(options.workers())
-                .augment(options.augment()).erasing(options.erasing()).skipUnreadable(true).build();
+        return parallel.trainingShard(BatchLoader.Config.training(options.batchSize(), arch.inChannels(),
+                minAspectDim, resizeDim, normalization(config), options.seed()).toBuilder().threads(options.workers())
+                .augment(options.augment()).erasing(options.erasing()).skipUnreadable(true).build());
     }
 
     private BatchLoader.Config validationLoaderConfig(ModelConfig config) {
@@ -214,14 +238,20 @@ public final class Trainer {
         return out;
     }
 
-    LongSupplier clock() {
-        return clock;
+    DataParallel parallel() {
+        return parallel;
     }
 
     /** The training options as JSON, for the checkpoints. */
     String optionsJson() {
         try {
-            return new ObjectMapper().writeValueAsString(options);
+            ObjectMapper json = new ObjectMapper();
+            if (!parallel.on()) {
+                return json.writeValueAsString(options);
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode o = json.valueToTree(options);
+            parallel.describe().forEach((k, v) -> o.set(k, json.valueToTree(v)));
+            return json.writeValueAsString(o);
         } catch (IOException e) {
             throw new ResNet4jException("cannot describe options: " + e.getMessage(), e);
         }

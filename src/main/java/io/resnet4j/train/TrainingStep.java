@@ -43,7 +43,8 @@ public final class TrainingStep {
 
     /**
      * Forward ({@code precision}: fp32, or bf16 autocast; the loss in float32), cross-entropy with label smoothing,
-     * gradients cleared and computed, then every gradient hook in order.
+     * gradients cleared and computed, then every gradient hook in order (their {@link GradientHook#beforeForward}
+     * and {@link GradientHook#beforeBackward} at those moments).
      *
      * @param data NCHW batch, {@code shape = [n, c, h, w]}
      * @param labels class of each image (the first {@code shape[0]} are used)
@@ -53,12 +54,18 @@ public final class TrainingStep {
         Tensor x = Tensors.fromFloats(data, shape);
         Tensor y = Tensors.fromInts(Arrays.copyOf(labels, (int) shape[0]));
         Tensor logits;
+        for (GradientHook hook : hooks) {
+            hook.beforeForward(model, step);
+        }
         try (Autocast ac = Autocast.begin(precision)) {
             logits = model.forward(x);
         }
         logits = logits.to(torch.ScalarType.Float);
         Tensor loss = Layers.crossEntropy(logits, y, labelSmoothing);
         sgd.zeroGrad(model);
+        for (GradientHook hook : hooks) {
+            hook.beforeBackward(model, step);
+        }
         loss.backward();
         for (GradientHook hook : hooks) {
             hook.onGradients(model, step);
