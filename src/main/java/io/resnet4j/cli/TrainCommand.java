@@ -4,15 +4,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.resnet4j.ResNet4jException;
 import io.resnet4j.data.DataSources;
 import io.resnet4j.data.DataSplits;
+import io.resnet4j.distributed.DistributedConfig;
+import io.resnet4j.distributed.DistributedTrainer;
+import io.resnet4j.distributed.LocalLauncher;
+import io.resnet4j.engine.ProcessGroup;
 import io.resnet4j.model.Architecture;
 import io.resnet4j.train.TrainOptions;
 import io.resnet4j.train.Trainer;
 import io.resnet4j.train.TrainingException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code train}: trains a model; the output folder becomes a model directory with metrics, plots, checkpoints. */
 @Command(name = "train", description = "Train a ResNet; DIR becomes a model directory with metrics.csv, plots and "
@@ -22,6 +32,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin ArchitectureOptions archOptions;
     @Mixin TrainingOptions training;
     @Mixin JsonOption json;
+    @Mixin DistributedOptions distributed;
+    @Spec CommandSpec spec;
 
     @Option(names = "--data", required = true, paramLabel = "D",
             description = "fashion-mnist, fashion-mnist:DIR, cifar10:DIR or folder:DIR.")
@@ -40,8 +52,13 @@ final class TrainCommand implements Callable<Integer> {
     Integer resizeDim;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         training.check();
+        distributed.check();
+        if (distributed.launches(System.getenv())) {
+            return launchWorkers();
+        }
+        Optional<DistributedConfig> dist = distributed.resolve(System.getenv());
         Flags.atLeast("--min-aspect-dim", minAspectDim, 1);
         Flags.atLeast("--resize-dim", resizeDim, 1);
         if (minAspectDim != null && resizeDim != null && minAspectDim < resizeDim) {
@@ -61,9 +78,15 @@ final class TrainCommand implements Callable<Integer> {
                 int size = resizeDim != null ? resizeDim : minAspectDim;
                 trainer.imageSize(minAspectDim != null ? minAspectDim : size, size);
             }
-            r = trainer.run();
+            r = dist.isPresent() ? new DistributedTrainer(dist.get()).run(trainer) : trainer.run();
         } catch (TrainingException e) {
             throw new ResNet4jException(e.getMessage() + flagAdvice(e.problem()), e);
+        } catch (ProcessGroup.Failure e) {
+            throw new ResNet4jException(e.getMessage() + (e.duringTraining() ? "; continue from the last checkpoint "
+                    + "with --resume" : ""), e);
+        }
+        if (dist.isPresent() && dist.get().rank() != 0) {
+            return 0; // rank 0 reports
         }
         if (json.on()) {
             ObjectNode o = Json.object();
@@ -80,6 +103,27 @@ final class TrainCommand implements Callable<Integer> {
                     + "lr.png)%n", 100 * r.validation().top1(), 100 * r.validation().top5(), out);
         }
         return 0;
+    }
+
+    /**
+     * {@code --nproc N}: this command line again, without {@code --nproc}, in N worker processes (torchrun's
+     * environment), and their exit code.
+     */
+    private int launchWorkers() throws InterruptedException {
+        List<String> args = new ArrayList<>(spec.root().commandLine().getParseResult().originalArgs());
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--nproc")) {
+                args.remove(i + 1);
+                args.remove(i);
+                i--;
+            } else if (args.get(i).startsWith("--nproc=")) {
+                args.remove(i);
+                i--;
+            }
+        }
+        Duration timeout = distributed.timeout != null ? Duration.ofSeconds(distributed.timeout)
+                : DistributedConfig.DEFAULT_TIMEOUT;
+        return new LocalLauncher(distributed.nproc, timeout, System.err).launch(Main.class.getName(), args);
     }
 
     /** What to change on the command line about a training problem (the library's message names no flag). */

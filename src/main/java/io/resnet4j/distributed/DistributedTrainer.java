@@ -53,11 +53,13 @@ public final class DistributedTrainer {
         try {
             coordination = new GlooCoordination(group, config.syncBatchNorm());
             return trainer.coordination(coordination).run();
+        } catch (ProcessGroup.Failure e) {
+            throw e.duringTrainingToo();
         } catch (ResNet4jException e) {
             throw e;
         } catch (RuntimeException e) {
             // libtorch's errors from a collective inside backward (the Reducer) or the batch-norm hooks
-            throw group.lost(e);
+            throw group.lost(e).duringTrainingToo();
         } finally {
             group.close();
         }

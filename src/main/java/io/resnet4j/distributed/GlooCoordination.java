@@ -43,7 +43,7 @@ final class GlooCoordination implements Coordination {
     public GradientHook attach(ResNet model) {
         Map<String, Tensor> params = model.namedParameters();
         reducer = new GradientReducer(group, new ArrayList<>(params.values()), new ArrayList<>(params.keySet()),
-                GradientReducer.BUCKET_BYTES);
+                GradientReducer.BUCKET_BYTES, model.dataFormat());
         buffers = new ArrayList<>(model.namedBuffers().values());
         if (syncBatchNorm) {
             SyncBatchNorm.install(group, model.batchNorms());

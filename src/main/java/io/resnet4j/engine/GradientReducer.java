@@ -35,10 +35,14 @@ public final class GradientReducer {
     /**
      * @param params the model's parameters, in forward order (every one gets a gradient every step)
      * @param names their names, for the Reducer's error messages
+     * @param format the memory format the model's convolutions run in
      */
     public GradientReducer(ProcessGroup group, List<org.bytedeco.pytorch.Tensor> params, List<String> names,
-            long bucketBytes) {
+            long bucketBytes, DataFormat format) {
         this.group = group;
+        if (format == DataFormat.CHANNELS_LAST) {
+            alignOneByOneKernels(params);
+        }
         this.params = new TensorVector(params.toArray(new org.bytedeco.pytorch.Tensor[0]));
         boolean[] sparse = new boolean[params.size()];
         BoolVector expectSparse = new BoolVector(sparse);
@@ -71,6 +75,28 @@ public final class GradientReducer {
                     new LongVector(reversedLimits));
         } catch (RuntimeException e) {
             throw group.lost(e);
+        }
+    }
+
+    /**
+     * Gives every channels_last 1×1 kernel the strides its gradient will have. For a {@code [O, I, 1, 1]} kernel the
+     * contiguous strides {@code (I, 1, 1, 1)} and channels_last's {@code (I, 1, I, I)} describe the same memory, so
+     * the model keeps the former; but the convolution's backward hands back the latter, and the Reducer, whose
+     * bucket views copy the parameter's strides, then warns on every process that the gradient layout contract is
+     * broken. The values do not change.
+     */
+    private static void alignOneByOneKernels(List<org.bytedeco.pytorch.Tensor> params) {
+        try (NoGrad ng = NoGrad.begin()) {
+            for (org.bytedeco.pytorch.Tensor p : params) {
+                if (p.dim() != 4 || p.size(2) != 1 || p.size(3) != 1 || p.size(1) == 1) {
+                    continue; // not a 1×1 kernel (or one whose two layouts agree)
+                }
+                long in = p.size(1);
+                org.bytedeco.pytorch.Tensor aligned = org.bytedeco.pytorch.global.torch.empty_strided(
+                        new long[] {p.size(0), in, 1, 1}, new long[] {in, 1, in, in}, p.options());
+                aligned.copy_(p);
+                p.set_data(aligned);
+            }
         }
     }
 

@@ -73,8 +73,25 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** A rendezvous or collective that failed; the message is one line. */
     public static final class Failure extends ResNet4jException {
+        private final boolean duringTraining;
+
         Failure(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        private Failure(String message, Throwable cause, boolean duringTraining) {
             super(message, cause);
+            this.duringTraining = duringTraining;
+        }
+
+        /** Whether the run had started training (so its folder may hold a checkpoint to resume from). */
+        public boolean duringTraining() {
+            return duringTraining;
+        }
+
+        /** This failure, marked as one that happened after the run had started training. */
+        public Failure duringTrainingToo() {
+            return duringTraining ? this : new Failure(getMessage(), getCause(), true);
         }
     }
 
@@ -381,9 +398,13 @@ public final class ProcessGroup implements AutoCloseable {
         return out;
     }
 
+    /** The first line of libtorch's message, without its source path and Gloo's boilerplate advice. */
     static String firstLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         int nl = m.indexOf('\n');
-        return (nl < 0 ? m : m.substring(0, nl)).trim();
+        m = (nl < 0 ? m : m.substring(0, nl)).trim();
+        m = m.replaceAll("\\[[^\\]]*\\.(cc|cpp|hpp|h):\\d+\\] ?", "");
+        int advice = m.indexOf(" This is typically");
+        return (advice < 0 ? m : m.substring(0, advice)).trim();
     }
 }

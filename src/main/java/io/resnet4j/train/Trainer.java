@@ -155,7 +155,8 @@ public final class Trainer {
         long started = clock.getAsLong();
         TimeBudget budget = new TimeBudget(options.budgetMinutes() * 60, start.seconds(), clock);
         EpochLoop.Outcome trained;
-        try (BatchLoader trainLoader = new BatchLoader(train, trainingLoaderConfig(config));
+        try (Unhook u = () -> Runtime.getRuntime().removeShutdownHook(interrupted);
+                BatchLoader trainLoader = new BatchLoader(train, trainingLoaderConfig(config));
                 BatchLoader evalLoader = new BatchLoader(parallel.validationShard(data.test()),
                         validationLoaderConfig(config))) {
             TrainingStep step = TrainingStep.builder(model, sgd).precision(options.precision())
@@ -163,7 +164,6 @@ public final class Trainer {
             trained = new EpochLoop(this, output, config, model, sgd, step, trainLoader, evalLoader, budget, started,
                     clock).run(start);
         }
-        Runtime.getRuntime().removeShutdownHook(interrupted);
         model.train(false);
         output.saveModel(model, config);
         return new Result(out, trained.epochs(), trained.validation(), trained.imagesPerSecond(),
@@ -211,11 +211,25 @@ public final class Trainer {
         c.restore(model, sgd);
         output.log(String.format("resnet4j: resuming after epoch %d (step %d) from %s", c.epoch(), c.step(),
                 c.file()));
+        int before = worldSizeOf(c);
+        if (before != parallel.coordination().worldSize()) {
+            // The global batches do not depend on the number of processes; only per-process batch-norm statistics
+            // (without synchronised batch norm) do.
+            output.log(String.format("resnet4j: the checkpoint was written by a run of %d process%s, this one has %d:"
+                    + " the same global batches follow", before, before == 1 ? "" : "es",
+                    parallel.coordination().worldSize()));
+        }
         if (c.epoch() > options.epochs()) {
             throw new TrainingException(Problem.NO_EPOCHS_LEFT, "the checkpoint already completed " + c.epoch()
                     + " of " + options.epochs() + " epochs");
         }
         return new Position(c.epoch(), c.step(), c.seconds());
+    }
+
+    /** Removes the shutdown hook when training ends, however it ends (an error says what to do itself). */
+    private interface Unhook extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** A shutdown hook saying where the last good checkpoint is, should the run be killed; the caller removes it. */
@@ -254,6 +268,15 @@ public final class Trainer {
             return json.writeValueAsString(o);
         } catch (IOException e) {
             throw new ResNet4jException("cannot describe options: " + e.getMessage(), e);
+        }
+    }
+
+    /** The number of processes that wrote a checkpoint (1 when its options do not say). */
+    private static int worldSizeOf(Checkpoint c) {
+        try {
+            return new ObjectMapper().readTree(c.options()).path("world_size").asInt(1);
+        } catch (IOException | RuntimeException e) {
+            return 1;
         }
     }
 
