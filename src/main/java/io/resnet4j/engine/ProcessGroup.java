@@ -263,6 +263,11 @@ public final class ProcessGroup implements AutoCloseable {
 
     static Failure lost(Settings s, Throwable e) {
         String m = firstLine(e);
+        String inner = Failure.class.getName() + ": ";
+        if (m.startsWith(inner)) {
+            // A failure of ours thrown in a gradient hook, carried through libtorch's backward as its message.
+            return new Failure(m.substring(inner.length()), e);
+        }
         String why = m.contains("Timed out") || m.contains("timed out") || m.contains("Timeout")
                 ? String.format("no answer within the %d s timeout", s.timeout().toSeconds())
                 : "a process stopped";
