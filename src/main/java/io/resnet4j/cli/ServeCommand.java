@@ -113,7 +113,7 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         });
         System.err.printf("serve: listening on http://%s:%d/ (model '%s'; loading)%n", host, server.port(), model);
-        if (server.awaitReady(Long.MAX_VALUE / 2_000_000)) {
+        if (server.awaitReady(java.util.concurrent.TimeUnit.DAYS.toMillis(1))) {
             System.err.printf("serve: ready: http://%s:%d/v2/models/%s (%s, %s, max batch %d, max delay %d ms)%n",
                     host, server.port(), model, runtime, precision.get().cliName(), maxBatch, maxDelayMs);
         } else {

@@ -8,10 +8,12 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * Dynamic batching: requests from many clients wait in one bounded queue, and one worker thread runs them together,
- * up to {@code maxBatch} images or until the oldest has waited {@code maxDelayMs}, whichever comes first. Every
+ * up to {@code maxBatch} images or until the oldest has waited {@code maxDelayMs}, whichever comes first; it waits
+ * only while other requests are arriving (being received or decoded), so a lone request runs at once. Every
  * forward pass runs on that thread. A full queue refuses at once ({@link #submit} throws a 503 {@link ApiError}),
  * so memory stays bounded however many clients there are.
  *
@@ -22,6 +24,8 @@ public final class Batcher implements AutoCloseable {
     /** What a request gets back: logits and softmax probabilities, {@code [n, classes]} each. */
     public record Output(float[] logits, float[] probabilities) {}
 
+    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+
     private record Job(float[] data, int n, long enqueuedNanos, CompletableFuture<Output> result) {}
 
     private final Predictor predictor;
@@ -29,14 +33,17 @@ public final class Batcher implements AutoCloseable {
     private final long maxDelayNanos;
     private final BlockingQueue<Job> queue;
     private final ServeMetrics metrics;
+    private final IntSupplier arriving;
     private final Thread worker;
     private volatile boolean running = true;
     private volatile Job carried;
     private final Object holdLock = new Object();
     private boolean held;
 
-    Batcher(Predictor predictor, int maxBatch, int maxDelayMs, int maxQueue, ServeMetrics metrics) {
+    Batcher(Predictor predictor, int maxBatch, int maxDelayMs, int maxQueue, ServeMetrics metrics,
+            IntSupplier arriving) {
         this.predictor = predictor;
+        this.arriving = arriving;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
         this.queue = new ArrayBlockingQueue<>(maxQueue);
@@ -122,13 +129,15 @@ public final class Batcher implements AutoCloseable {
         while (images < maxBatch) {
             Job next = queue.poll();
             if (next == null) {
+                // Wait for more only while other requests are on their way (being received or decoded): a lone
+                // client is not kept waiting for company that cannot come.
                 long wait = deadline - System.nanoTime();
-                if (wait <= 0) {
+                if (wait <= 0 || arriving.getAsInt() == 0) {
                     break;
                 }
-                next = queue.poll(wait, TimeUnit.NANOSECONDS);
+                next = queue.poll(Math.min(wait, POLL_NANOS), TimeUnit.NANOSECONDS);
                 if (next == null) {
-                    break;
+                    continue;
                 }
             }
             if (images + next.n() > maxBatch) {

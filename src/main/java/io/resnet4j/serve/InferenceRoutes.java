@@ -2,6 +2,7 @@ package io.resnet4j.serve;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.Handler;
 import io.javalin.http.UploadedFile;
 import io.resnet4j.data.Image;
 import io.resnet4j.infer.Predictor;
@@ -30,8 +31,18 @@ final class InferenceRoutes {
     }
 
     void register(RoutesConfig routes) {
-        routes.post("/v2/models/{name}/infer", this::infer);
-        routes.post("/v1/models/{spec}", this::predict);
+        routes.post("/v2/models/{name}/infer", ctx -> arriving(ctx, this::infer));
+        routes.post("/v1/models/{spec}", ctx -> arriving(ctx, this::predict));
+    }
+
+    /** Runs {@code handler} (read, decode, queue) counted as arriving, so that the batcher waits for it. */
+    private void arriving(Context ctx, Handler handler) throws Exception {
+        model.arriving();
+        try {
+            handler.handle(ctx);
+        } finally {
+            model.arrived();
+        }
     }
 
     private void infer(Context ctx) {

@@ -18,6 +18,7 @@ final class ModelService {
     private final ServeOptions options;
     private final ServeMetrics metrics;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger arriving = new AtomicInteger();
     private volatile Predictor predictor;
     private volatile Batcher batcher;
     private volatile String failure;
@@ -44,6 +45,9 @@ final class ModelService {
     void start(Predictor predictor) {
         if (options.compile()) {
             predictor.compile(options.maxBatch());
+            if (options.maxBatch() > 1) {
+                predictor.compileForSingleImages(); // a lone request runs on layouts chosen for one image
+            }
         }
         int c = config.architecture().inChannels();
         int s = config.resizeDim();
@@ -52,7 +56,8 @@ final class ModelService {
             predictor.softmax(predictor.run(new float[n * c * s * s], n, false), n);
         }
         this.predictor = predictor;
-        batcher = new Batcher(predictor, options.maxBatch(), options.maxDelayMs(), options.maxQueue(), metrics);
+        batcher = new Batcher(predictor, options.maxBatch(), options.maxDelayMs(), options.maxQueue(), metrics,
+                arriving::get);
     }
 
     String name() {
@@ -89,6 +94,15 @@ final class ModelService {
                     : ApiError.unavailable("the model is still loading", 2);
         }
         return b;
+    }
+
+    /** Counts a request that is being received and decoded (until {@link #arrived}): the batcher waits for it. */
+    void arriving() {
+        arriving.incrementAndGet();
+    }
+
+    void arrived() {
+        arriving.decrementAndGet();
     }
 
     /** Counts an inference request in (until {@link #done}), so that shutdown can wait for it. */
