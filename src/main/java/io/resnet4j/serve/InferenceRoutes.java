@@ -19,6 +19,8 @@ import java.util.function.Function;
  */
 final class InferenceRoutes {
     private static final String PREDICT = ":predict";
+    /** The most images one multipart request may hold. */
+    static final int MAX_FILES = 64;
 
     private final ModelService model;
     private final ImageInput images;
@@ -76,6 +78,11 @@ final class InferenceRoutes {
             List<UploadedFile> files = uploads(ctx);
             if (files.isEmpty()) {
                 throw ApiError.badRequest("the multipart form holds no file; upload the image as a file field");
+            }
+            if (files.size() > MAX_FILES) {
+                // Each decoded image becomes C x H x W floats: a form of many tiny files must not multiply memory.
+                throw ApiError.badRequest("the form holds " + files.size() + " files; at most " + MAX_FILES
+                        + " images per request");
             }
             for (UploadedFile f : files) {
                 String name = f.filename() == null || f.filename().isBlank() ? "upload" : f.filename();

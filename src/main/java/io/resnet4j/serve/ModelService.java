@@ -114,8 +114,9 @@ final class ModelService {
         inFlight.decrementAndGet();
     }
 
+    /** Requests being received, decoded, queued or run: not answered yet. */
     int inFlight() {
-        return inFlight.get();
+        return inFlight.get() + arriving.get();
     }
 
     /** Checks a model name from a URL. */

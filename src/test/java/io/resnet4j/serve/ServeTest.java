@@ -241,6 +241,12 @@ class ServeTest {
         assertError(http.post(PREDICT, bomb(), "image/png"), 400, "megapixels");
         assertError(http.post(PREDICT + "?top=0", png, "image/png"), 400, "top must be");
         assertError(http.post(PREDICT + "?top=x", png, "image/png"), 400, "top must be");
+        String[] names = new String[InferenceRoutes.MAX_FILES + 1];
+        byte[][] many = new byte[names.length][];
+        Arrays.fill(names, "tiny.png");
+        Arrays.fill(many, TinyModel.png(2, 2));
+        Object[] form = Http1.multipart(names, many);
+        assertError(http.post(PREDICT, (byte[]) form[0], (String) form[1]), 400, "at most 64 images per request");
         assertError(http.post("/v1/models/other:predict", png, "image/png"), 404, "unknown model 'other'");
         assertError(http.post("/v1/models/tiny:classify", png, "image/png"), 404, "no such endpoint");
         assertError(http.post(INFER, "{\"inputs\": [".getBytes(StandardCharsets.UTF_8), "application/json"), 400,
