@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = false,
         subcommands = {SummaryCommand.class, ForwardCommand.class, TrainCommand.class, EvalCommand.class,
             PredictCommand.class, BenchCommand.class, ExportCommand.class, DemoCommand.class, DoctorCommand.class,
-            ExperimentCommand.class, CommandLine.HelpCommand.class})
+            ExperimentCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code predict}: the top-K classes of image files. */
-@Command(name = "predict", description = "Classify image files (JPEG, PNG, BMP, GIF; any size or colour type).")
+@Command(name = "predict",
+        description = "Classify image files (JPEG, PNG, BMP, GIF, TIFF, WebP; any size or colour type).")
 final class PredictCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
     @Mixin PrecisionOption precision;

@@ -35,7 +35,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *
  * <p>Formats: whatever ImageIO readers are on the class path, which for resnet4j means JPEG
  * (TwelveMonkeys: baseline, progressive, gray, CMYK and YCCK, with ICC profiles), BMP, ICO and CUR
- * (TwelveMonkeys), PNG and GIF (the JDK). The obscure WBMP reader is not used because it accepts
+ * (TwelveMonkeys), WebP (TwelveMonkeys: lossy, lossless, with alpha),
+ * PNG, GIF and TIFF (the JDK). The obscure WBMP reader is not used because it accepts
  * random bytes as an image.
  *
  * <p>Colour handling, for any of 1 or 3 output channels:
@@ -163,7 +164,7 @@ public final class ImageDecoder {
         }
         if (readers.isEmpty()) {
             throw new UnreadableImageException(file, what
-                    + " is not an image in a format resnet4j can read (JPEG, PNG, GIF or BMP).");
+                    + " is not an image in a format resnet4j can read (JPEG, PNG, GIF, BMP, TIFF or WebP).");
         }
         UnreadableImageException first = null;
         for (ImageReader reader : readers) {

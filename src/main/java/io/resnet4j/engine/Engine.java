@@ -7,6 +7,8 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
@@ -52,6 +54,8 @@ public final class Engine {
     private static volatile boolean ready;
     // Guarded by Engine.class.
     private static boolean loaded;
+    private static final List<Runnable> SHUTDOWN_TASKS = new CopyOnWriteArrayList<>();
+    private static boolean shutdownHookInstalled;
     private static boolean checking;
     private static SelfCheck.Result selfCheck;
     private static ResNet4jException failure;
@@ -152,8 +156,34 @@ public final class Engine {
         torch.globalContext().setUserEnabledNNPACK(false);
         // Ctrl-C or SIGTERM mid-step: let running operations reach a Scope boundary before exit runs
         // libtorch's static destructors under them (see Scope).
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> Scope.drainForShutdown(10_000), "resnet4j-drain"));
+        installShutdownHook();
         loaded = true;
+    }
+
+    /**
+     * Runs {@code task} at JVM shutdown (Ctrl-C, SIGTERM, {@code System.exit}) while native code may still run,
+     * before the engine stops it: a server finishes its requests in flight here. Tasks run in the order given.
+     */
+    public static synchronized void onShutdown(Runnable task) {
+        SHUTDOWN_TASKS.add(task);
+        installShutdownHook();
+    }
+
+    private static synchronized void installShutdownHook() {
+        if (shutdownHookInstalled) {
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Runnable t : SHUTDOWN_TASKS) {
+                try {
+                    t.run();
+                } catch (RuntimeException e) {
+                    System.err.println("error: at shutdown: " + e.getMessage());
+                }
+            }
+            Scope.drainForShutdown(10_000);
+        }, "resnet4j-drain"));
+        shutdownHookInstalled = true;
     }
 
     /**

@@ -34,7 +34,7 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 class SharedOptionsTest {
     private static final Map<String, String> PRECISION_DEFAULTS = Map.of("forward", "fp32", "train", "fp32",
-            "eval", "fp32", "predict", "fp32", "bench", "fp32", "demo", "bf16");
+            "eval", "fp32", "predict", "fp32", "bench", "fp32", "demo", "bf16", "serve", "fp32");
     private static final List<String> DATA_FORMAT = List.of("forward", "train", "bench");
     private static final List<String> JSON = List.of("summary", "forward", "train", "eval", "predict", "bench",
             "doctor");

@@ -1,0 +1,44 @@
+package io.resnet4j.serve;
+
+/**
+ * How a server runs.
+ *
+ * @param host the address to listen on
+ * @param port the port (0: any free port)
+ * @param name the model's name in URLs
+ * @param maxBatch the most images one forward pass runs
+ * @param maxDelayMs how long the first request of a batch waits for others
+ * @param maxQueue the most requests waiting for the model; more are refused with 503
+ * @param maxBodyBytes the largest request body; larger ones are refused with 413
+ * @param maxPixels the largest image (width × height) a request may hold; larger ones are refused with 400
+ * @param decodeThreads how many images are decoded at once (the rest wait), which bounds decoding memory
+ * @param httpThreads the HTTP server's thread pool size
+ * @param compile whether to run the fused oneDNN runtime (true) or the model op by op (eager)
+ */
+public record ServeOptions(String host, int port, String name, int maxBatch, int maxDelayMs, int maxQueue,
+        long maxBodyBytes, long maxPixels, int decodeThreads, int httpThreads, boolean compile) {
+
+    /** Defaults for everything but the host, port and name. */
+    public static ServeOptions defaults(String host, int port, String name) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ServeOptions(host, port, name, 16, 5, 256, 16L << 20, 25_000_000L, Math.max(2, cores), 64, true);
+    }
+
+    /** These options with another batch limit and delay. */
+    public ServeOptions withBatching(int batch, int delayMs) {
+        return new ServeOptions(host, port, name, batch, delayMs, maxQueue, maxBodyBytes, maxPixels, decodeThreads,
+                httpThreads, compile);
+    }
+
+    /** These options with another queue limit and body limit. */
+    public ServeOptions withLimits(int queue, long bodyBytes) {
+        return new ServeOptions(host, port, name, maxBatch, maxDelayMs, queue, bodyBytes, maxPixels, decodeThreads,
+                httpThreads, compile);
+    }
+
+    /** These options with the fused runtime on or off. */
+    public ServeOptions withCompile(boolean on) {
+        return new ServeOptions(host, port, name, maxBatch, maxDelayMs, maxQueue, maxBodyBytes, maxPixels,
+                decodeThreads, httpThreads, on);
+    }
+}
