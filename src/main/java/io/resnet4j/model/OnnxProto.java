@@ -62,6 +62,7 @@ final class OnnxProto {
     /** {@code TensorProto.DataType}. */
     static final class DataType {
         static final int FLOAT = 1;
+        static final int INT64 = 7;
     }
 
     static final class ValueInfoProto {

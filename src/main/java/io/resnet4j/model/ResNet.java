@@ -99,8 +99,16 @@ public final class ResNet {
         return new ResNet(Layout.of(arch), bnMomentum, true);
     }
 
-    /** v1 as torchvision (He normal fan_out); v2 as TF official (variance scaling fan_in, Glorot dense). */
+    /**
+     * v1 as torchvision (He normal fan_out); v2 as TF official (variance scaling fan_in, Glorot dense); the Keras
+     * variant as Keras (Glorot uniform kernels, zero biases).
+     */
     private void initialise() {
+        if (arch.keras()) {
+            parts.convs.forEach(Conv2d::initGlorotUniform);
+            fc.initGlorotUniformZeroBias();
+            return;
+        }
         for (Conv2d c : parts.convs) {
             if (arch.version() == Architecture.Version.V1) {
                 c.initHeNormalFanOut();
@@ -117,6 +125,21 @@ public final class ResNet {
 
     public Architecture architecture() {
         return arch;
+    }
+
+    /** Draws the classifier afresh, as {@link #build} initialises it for this architecture (for fine-tuning). */
+    public void initialiseClassifier() {
+        if (arch.keras() || arch.version() == Architecture.Version.V2) {
+            fc.initGlorotUniformZeroBias();
+        } else {
+            fc.initPyTorchDefault();
+        }
+    }
+
+    /** Names of the classifier's tensors ({@code fc.weight}, {@code fc.bias}): the head that fine-tuning replaces. */
+    public List<String> classifierTensors() {
+        String fcName = layout.head().classifier();
+        return List.of(fcName + ".weight", fcName + ".bias");
     }
 
     /** What this model is made of: every layer, its shape and its name. */
@@ -137,6 +160,7 @@ public final class ResNet {
             case NONE -> h;
             case MAX_3X3_SYMMETRIC -> Layers.maxPool3x3Symmetric(h);
             case MAX_3X3_TF_SAME -> Layers.maxPool3x3TfSame(h);
+            case MAX_3X3_ZERO_PADDED -> Layers.maxPool3x3ZeroPadded(h);
         };
         Tensor stemOut = h;
         for (Blocks.Residual u : units) {
