@@ -5,6 +5,7 @@ import io.resnet4j.ResNet4jException;
 import io.resnet4j.data.DataSources;
 import io.resnet4j.data.DataSplits;
 import io.resnet4j.model.Architecture;
+import io.resnet4j.train.FineTuning;
 import io.resnet4j.train.TrainOptions;
 import io.resnet4j.train.Trainer;
 import io.resnet4j.train.TrainingException;
@@ -39,6 +40,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resize-dim", paramLabel = "N", description = "Crop size (default: native size).")
     Integer resizeDim;
 
+    @Option(names = "--init", paramLabel = "DIR", description = "Fine-tune: start from this model directory's "
+            + "weights, architecture and preprocessing (a new classifier when --classes or the data's differ).")
+    Path init;
+
+    @Option(names = "--freeze-backbone", arity = "0..1", fallbackValue = "all", paramLabel = "EPOCHS",
+            description = "With --init: train only the classifier (batch norm frozen too) for the first EPOCHS "
+                    + "epochs, or all of them without a number.")
+    String freezeBackbone;
+
     @Override
     public Integer call() {
         training.check();
@@ -48,15 +58,23 @@ final class TrainCommand implements Callable<Integer> {
             throw new Main.UsageException("--min-aspect-dim must be at least --resize-dim, got " + minAspectDim
                     + " < " + resizeDim);
         }
+        FineTuning fineTuning = fineTuning();
         DataSplits splits = DataSources.open(data);
-        Architecture arch = archOptions.resolve(splits.train().channels());
-        if (archOptions.classes == null) {
-            arch = arch.withClasses(splits.classes().size());
+        Architecture arch;
+        if (fineTuning != null) {
+            arch = fineTuning.architecture(archOptions.classes != null ? archOptions.classes
+                    : splits.classes().size());
+        } else {
+            arch = archOptions.resolve(splits.train().channels());
+            if (archOptions.classes == null) {
+                arch = arch.withClasses(splits.classes().size());
+            }
         }
         TrainOptions options = training.resolve(TrainOptions.defaults());
         Trainer.Result r;
         try {
-            Trainer trainer = new Trainer(splits, arch, options, out, System.err).resume(resume);
+            Trainer trainer = new Trainer(splits, arch, options, out, System.err).resume(resume)
+                    .fineTune(fineTuning);
             if (minAspectDim != null || resizeDim != null) {
                 int size = resizeDim != null ? resizeDim : minAspectDim;
                 trainer.imageSize(minAspectDim != null ? minAspectDim : size, size);
@@ -80,6 +98,36 @@ final class TrainCommand implements Callable<Integer> {
                     + "lr.png)%n", 100 * r.validation().top1(), 100 * r.validation().top5(), out);
         }
         return 0;
+    }
+
+    /** {@code --init} and {@code --freeze-backbone} as a {@link FineTuning}, or null without {@code --init}. */
+    private FineTuning fineTuning() {
+        if (init == null) {
+            if (freezeBackbone != null) {
+                throw new Main.UsageException("--freeze-backbone needs --init DIR");
+            }
+            return null;
+        }
+        if (archOptions.arch != null) {
+            throw new Main.UsageException("--init takes the architecture from " + init + "; drop --arch");
+        }
+        int epochs = 0;
+        if (freezeBackbone != null) {
+            if (freezeBackbone.equals("all")) {
+                epochs = FineTuning.ALL_EPOCHS;
+            } else {
+                try {
+                    epochs = Integer.parseInt(freezeBackbone);
+                } catch (NumberFormatException e) {
+                    epochs = -1;
+                }
+                if (epochs < 1) {
+                    throw new Main.UsageException("--freeze-backbone takes a number of epochs (at least 1) or "
+                            + "nothing, got '" + freezeBackbone + "'");
+                }
+            }
+        }
+        return FineTuning.from(init, epochs);
     }
 
     /** What to change on the command line about a training problem (the library's message names no flag). */

@@ -43,6 +43,7 @@ public final class ResNet {
     private final BatchNorm2d finalBn;
     private final Linear fc;
     private DataFormat dataFormat = DataFormat.CHANNELS_FIRST;
+    private boolean backboneFrozen;
 
     /** Tensors of one forward pass that tests and tools look at. */
     public record Outputs(Tensor stem, Tensor pooled, Tensor logits) {}
@@ -183,9 +184,36 @@ public final class ResNet {
         }
     }
 
-    /** Training mode (batch statistics, running-stat updates) or evaluation mode (running statistics). */
+    /**
+     * Training mode (batch statistics, running-stat updates) or evaluation mode (running statistics). With a frozen
+     * backbone every batch norm stays in evaluation mode.
+     */
     public void train(boolean on) {
         root.train(on);
+        if (on && backboneFrozen) {
+            for (BatchNorm2d b : parts.norms) {
+                b.train(false);
+            }
+        }
+    }
+
+    /**
+     * Freezes (or thaws) everything but the classifier: no gradients for those parameters (so no updates, and
+     * no weight decay), and batch norm in evaluation mode (so no running-statistics updates) even in training mode.
+     */
+    public void freezeBackbone(boolean frozen) {
+        backboneFrozen = frozen;
+        List<String> head = classifierTensors();
+        for (Map.Entry<String, Tensor> p : namedParameters().entrySet()) {
+            if (!head.contains(p.getKey())) {
+                p.getValue().set_requires_grad(!frozen);
+            }
+        }
+        train(isTraining());
+    }
+
+    public boolean backboneFrozen() {
+        return backboneFrozen;
     }
 
     public boolean isTraining() {

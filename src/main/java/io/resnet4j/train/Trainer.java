@@ -56,6 +56,7 @@ public final class Trainer {
     private int resizeDim;
     private LongSupplier clock = System::nanoTime;
     private RunOutput output;
+    private FineTuning fineTuning;
 
     /**
      * @param arch the architecture; its classes and input channels must match the data
@@ -76,6 +77,19 @@ public final class Trainer {
         int native_ = data.train().nativeSize().orElse(-1);
         this.resizeDim = native_ > 0 ? native_ : (arch.stem() == Architecture.Stem.CIFAR ? 32 : 224);
         this.minAspectDim = native_ > 0 ? native_ : (arch.stem() == Architecture.Stem.CIFAR ? 32 : 256);
+    }
+
+    /** Start from a model directory's weights, with its preprocessing, and freeze the backbone as it says. */
+    public Trainer fineTune(FineTuning f) {
+        this.fineTuning = f;
+        return this;
+    }
+
+    /** Before epoch {@code epoch} (0-based) trains: fine-tuning's backbone freezing. */
+    void beforeEpoch(ResNet model, int epoch) {
+        if (fineTuning != null) {
+            fineTuning.beforeEpoch(model, epoch);
+        }
     }
 
     /** Continue from the newest good checkpoint in the run folder, if there is one. */
@@ -127,6 +141,9 @@ public final class Trainer {
         Sgd sgd = new Sgd(model, options.momentum(), options.nesterov(), options.weightDecay(),
                 options.decayNormsAndBiases());
         output.open();
+        if (fineTuning != null) {
+            fineTuning.initialise(model, output::log);
+        }
         Position start = resume ? resumeFrom(output, model, sgd) : Position.FRESH;
         Thread interrupted = sayWhereTheCheckpointIsIfInterrupted(output);
         long started = clock.getAsLong();
@@ -148,7 +165,8 @@ public final class Trainer {
 
     /** The model directory's config: the architecture, the classes, the sizes and the training set's statistics. */
     private ModelConfig modelConfig(Dataset train) {
-        Normalization norm = Normalization.compute(train, 10_000).withChannels(arch.inChannels());
+        Normalization norm = fineTuning != null ? fineTuning.normalization(arch.inChannels())
+                : Normalization.compute(train, 10_000).withChannels(arch.inChannels());
         return new ModelConfig(arch, data.classes(), minAspectDim, resizeDim, norm.mean(), norm.std());
     }
 
