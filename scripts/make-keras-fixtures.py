@@ -16,6 +16,9 @@ Per case (v1, v2) it writes:
                         input (NCHW, already Keras-preprocessed, channels in Keras' order: BGR for v1), and Keras'
                         float32 outputs of the same model: stem (pool1_pool, NCHW), pooled (avg_pool), logits (no
                         softmax)
+  v2-finetuned.keras, v2-finetuned.weights.h5, v2-finetuned.expected.safetensors
+                        a fine-tuning model as Keras users make it: the v2 base (include_top=False, pooling="avg")
+                        nested in a model with a new Dense named "dense" (nested layers, no "predictions")
   hostile-huge.h5       a Keras-2 layout whose dataset claims 4 GiB in a few KiB (the importer must refuse it)
   params.json           parameter counts (total, trainable) of keras.applications ResNet50/101/152 and
                         ResNet50V2/101V2/152V2 (weights=None, 1000 classes)
@@ -146,6 +149,31 @@ def save_keras2_h5(model, path):
             g.attrs["weight_names"] = renamed
 
 
+def finetuned(rng):
+    """What fine-tuning in Keras makes: the v2 base with include_top=False and pooling="avg", a new Dense on top."""
+    base = tiny("v2")
+    base = keras.Model(base.inputs, base.get_layer("avg_pool").output, name="base")
+    randomise(base, rng)
+    inputs = keras.Input((H, W, 3))
+    logits = keras.layers.Dense(3, name="dense")(base(inputs))
+    model = keras.Model(inputs, logits, name="finetuned")
+    randomise(model, rng)
+    return model, base
+
+
+def write_finetuned(out, rng):
+    model, base = finetuned(rng)
+    x = rng.normal(0, 1, (2, H, W, 3)).astype(np.float32)
+    probe = keras.Model(base.inputs, [base.get_layer("pool1_pool").output, base.output])
+    stem, pooled = [np.asarray(t, dtype=np.float32) for t in probe(x, training=False)]
+    logits = np.asarray(model(x, training=False), dtype=np.float32)
+    model.save(os.path.join(out, "v2-finetuned.keras"))
+    model.save_weights(os.path.join(out, "v2-finetuned.weights.h5"))
+    write_safetensors(os.path.join(out, "v2-finetuned.expected.safetensors"), {
+        "input": x.transpose(0, 3, 1, 2), "stem": stem.transpose(0, 3, 1, 2), "pooled": pooled, "logits": logits})
+    print(f"v2-finetuned: {model.count_params()} params, logits[0] {logits[0]}")
+
+
 def write_case(model, version, out, rng, h, w):
     x = rng.normal(0, 1, (2, h, w, 3)).astype(np.float32)
     stem, pooled, logits = outputs(model, x)
@@ -192,6 +220,7 @@ def main():
             m = tiny(version)
             randomise(m, rng)
             write_case(m, version, a.out, rng, H, W)
+        write_finetuned(a.out, rng)
         hostile(a.out)
     elif a.mode == "params":
         with open(os.path.join(a.out, "params.json"), "w") as f:

@@ -125,6 +125,26 @@ class KerasImportTest {
         }
     }
 
+    /**
+     * A model fine-tuned in Keras: the v2 base ({@code include_top=False, pooling="avg"}) nested inside a model with
+     * a new {@code Dense} named {@code dense}: the nested layers are found, the dense layer becomes the classifier.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {".keras", ".weights.h5"})
+    void kerasFineTunedModelImports(String ext) {
+        Path out = tmp.resolve("m");
+        KerasImport.Result r = KerasImport.importFile(fixture("v2-finetuned" + ext), null, null, out);
+        assertEquals(3, r.architecture().numClasses());
+        Map<String, TensorData> want = expected(fixture("v2-finetuned.expected.safetensors"));
+        ResNet model = ModelDirectory.load(out).model();
+        try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin()) {
+            ResNet.Outputs o = model.forwardAll(input(want, false));
+            assertClose(want.get("stem"), o.stem(), "stem");
+            assertClose(want.get("pooled"), o.pooled(), "pooled");
+            assertClose(want.get("logits"), o.logits(), "logits");
+        }
+    }
+
     /** The fused and TorchScript runtimes and ONNX Runtime (the export) read the same layout: biases, eps, pool. */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"v1", "v2"})
