@@ -78,7 +78,8 @@ public record KerasFile(Map<String, List<Variable>> layers, JsonNode config) {
                 return new KerasFile(readH5(file), null);
             }
         } catch (ResNet4jException e) {
-            throw e;
+            String m = e.getMessage();
+            throw m != null && m.startsWith(file.toString()) ? e : new ResNet4jException(file + ": " + m, e);
         } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // jhdf signals a damaged or hostile file with whatever it meets first; one line is all we pass on.
             throw new ResNet4jException(file + " is not a readable Keras file: " + describe(e));
