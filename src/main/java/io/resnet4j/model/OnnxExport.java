@@ -30,13 +30,12 @@ import org.bytedeco.pytorch.Tensor;
  * {@code input} float {@code [N, C, H, W]} (N, H, W free), output {@code logits} {@code [N, classes]}.
  * Initializers keep the model's tensor names; batch norm stays a {@code BatchNormalization} node (runtimes fold it).
  * The v2 stem pool is {@code MaxPool} with {@code auto_pad = SAME_UPPER}, which is TensorFlow's SAME; Keras v2's is
- * {@code Pad} (zeros) then {@code MaxPool}. Convolutions with a bias (Keras) take it as their third input.
+ * {@code Pad} (zeros; its pads a {@code Constant}) then {@code MaxPool}. Convolutions with a bias (Keras) take it as
+ * their third input.
  */
 public final class OnnxExport {
     private static final int IR_VERSION = 8;
     private static final int OPSET = 17;
-    /** The {@code pads} input of the Keras v2 stem's {@code Pad}: 1 before and after H and W. */
-    private static final String PADS_ONE = "pads_hw_1";
 
     private final Layout layout;
     private final Map<String, Tensor> weights;
@@ -70,7 +69,9 @@ public final class OnnxExport {
             // The Max between Pad and MaxPool keeps ONNX Runtime's PadFusion from folding the zero padding into the
             // pool's own padding, which never wins (a wrong rewrite for MaxPool; the test checks ALL_OPT).
             case MAX_3X3_ZERO_PADDED -> node("MaxPool", List.of(node("Max", List.of(node("Pad", List.of(x,
-                    padsOne()))))), ints("kernel_shape", 3, 3), ints("strides", 2, 2));
+                    node("Constant", List.of(), tensorAttribute("value", int64Tensor("pads_hw_1",
+                            new long[] {0, 0, 1, 1, 0, 0, 1, 1})))))))), ints("kernel_shape", 3, 3),
+                    ints("strides", 2, 2));
         };
         for (Layout.Unit u : layout.units()) {
             x = unit(u, x);
@@ -92,9 +93,6 @@ public final class OnnxExport {
         graph.string(GraphProto.NAME, "resnet4j_" + arch.name().replace('-', '_'));
         for (Map.Entry<String, Tensor> w : weights.entrySet()) {
             graph.message(GraphProto.INITIALIZER, tensor(w.getKey(), w.getValue()));
-        }
-        if (layout.stem().pool() == Layout.Pool.MAX_3X3_ZERO_PADDED) {
-            graph.message(GraphProto.INITIALIZER, int64Tensor(PADS_ONE, new long[] {0, 0, 1, 1, 0, 0, 1, 1}));
         }
         graph.message(GraphProto.INPUT, valueInfo("input", new Object[] {"N", (long) arch.inChannels(), "H", "W"}));
         graph.message(GraphProto.OUTPUT, valueInfo(logits, new Object[] {"N", (long) head.classes()}));
@@ -145,8 +143,10 @@ public final class OnnxExport {
                 name + ".running_var"), real("epsilon", (float) norm.eps()));
     }
 
-    private static String padsOne() {
-        return PADS_ONE;
+    /** A tensor-valued attribute: a {@code Constant}'s value (the Keras v2 stem's pads; initializers stay weights). */
+    private static Protobuf tensorAttribute(String name, Protobuf tensor) {
+        return new Protobuf().string(AttributeProto.NAME, name).message(AttributeProto.T, tensor)
+                .varint(AttributeProto.TYPE, AttributeType.TENSOR);
     }
 
     /** An int64 initializer, little-endian {@code raw_data}. */
