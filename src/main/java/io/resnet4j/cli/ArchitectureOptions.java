@@ -10,8 +10,9 @@ import picocli.CommandLine.Option;
 
 /** The options that name an architecture: a preset, or {@code custom} with its shape. */
 final class ArchitectureOptions {
-    @Option(names = "--arch", required = true, paramLabel = "A", description = "Preset (resnet18..resnet200, "
-            + "resnet50-v2, cifar-resnet20, cifar-resnet20-v2, cifar-plain20, ...) or custom.")
+    @Option(names = "--arch", paramLabel = "A", description = "Preset (resnet18..resnet200, "
+            + "resnet50-v2, resnet50-keras, resnet50-v2-keras, cifar-resnet20, cifar-resnet20-v2, cifar-plain20, ...) "
+            + "or custom. Required (train: unless --init).")
     String arch;
 
     @Option(names = "--classes", paramLabel = "N", description = "Number of classes (default: the preset's).")
@@ -40,6 +41,9 @@ final class ArchitectureOptions {
 
     /** The architecture these options name; {@code inChannelsFallback} is used when --in-channels is absent. */
     Architecture resolve(Integer inChannelsFallback) {
+        if (arch == null) {
+            throw new Main.UsageException("Missing required option: '--arch=A'");
+        }
         Flags.atLeast("--classes", classes, 1);
         Flags.atLeast("--in-channels", inChannels, 1);
         Flags.atLeast("--base-width", baseWidth, 1);

@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
 @Command(name = "resnet4j", description = "ResNet image classifiers on libtorch: build, train, evaluate, run.",
         mixinStandardHelpOptions = false,
         subcommands = {SummaryCommand.class, ForwardCommand.class, TrainCommand.class, EvalCommand.class,
-            PredictCommand.class, BenchCommand.class, ExportCommand.class, DemoCommand.class, DoctorCommand.class,
-            ExperimentCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+            PredictCommand.class, BenchCommand.class, ExportCommand.class, ImportCommand.class, DemoCommand.class,
+            DoctorCommand.class, ExperimentCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;

@@ -9,6 +9,7 @@ import io.resnet4j.distributed.DistributedTrainer;
 import io.resnet4j.distributed.LocalLauncher;
 import io.resnet4j.engine.ProcessGroup;
 import io.resnet4j.model.Architecture;
+import io.resnet4j.train.FineTuning;
 import io.resnet4j.train.TrainOptions;
 import io.resnet4j.train.Trainer;
 import io.resnet4j.train.TrainingException;
@@ -51,6 +52,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resize-dim", paramLabel = "N", description = "Crop size (default: native size).")
     Integer resizeDim;
 
+    @Option(names = "--init", paramLabel = "DIR", description = "Fine-tune: start from this model directory's "
+            + "weights, architecture and preprocessing (a new classifier when --classes or the data's differ).")
+    Path init;
+
+    @Option(names = "--freeze-backbone", arity = "0..1", fallbackValue = "all", paramLabel = "EPOCHS",
+            description = "With --init: train only the classifier (batch norm frozen too) for the first EPOCHS "
+                    + "epochs, or all of them without a number.")
+    String freezeBackbone;
+
     @Override
     public Integer call() throws InterruptedException {
         training.check();
@@ -65,15 +75,27 @@ final class TrainCommand implements Callable<Integer> {
             throw new Main.UsageException("--min-aspect-dim must be at least --resize-dim, got " + minAspectDim
                     + " < " + resizeDim);
         }
+        FineTuning fineTuning = fineTuning();
+        if (freezeBackbone != null && (distributed.nproc != null || dist.isPresent())) {
+            throw new Main.UsageException("--freeze-backbone is not supported in data-parallel training yet; "
+                    + "drop --nproc (or the torchrun environment) or --freeze-backbone");
+        }
         DataSplits splits = DataSources.open(data);
-        Architecture arch = archOptions.resolve(splits.train().channels());
-        if (archOptions.classes == null) {
-            arch = arch.withClasses(splits.classes().size());
+        Architecture arch;
+        if (fineTuning != null) {
+            arch = fineTuning.architecture(archOptions.classes != null ? archOptions.classes
+                    : splits.classes().size());
+        } else {
+            arch = archOptions.resolve(splits.train().channels());
+            if (archOptions.classes == null) {
+                arch = arch.withClasses(splits.classes().size());
+            }
         }
         TrainOptions options = training.resolve(TrainOptions.defaults());
         Trainer.Result r;
         try {
-            Trainer trainer = new Trainer(splits, arch, options, out, System.err).resume(resume);
+            Trainer trainer = new Trainer(splits, arch, options, out, System.err).resume(resume)
+                    .fineTune(fineTuning);
             if (minAspectDim != null || resizeDim != null) {
                 int size = resizeDim != null ? resizeDim : minAspectDim;
                 trainer.imageSize(minAspectDim != null ? minAspectDim : size, size);
@@ -124,6 +146,36 @@ final class TrainCommand implements Callable<Integer> {
         Duration timeout = distributed.timeout != null ? Duration.ofSeconds(distributed.timeout)
                 : DistributedConfig.DEFAULT_TIMEOUT;
         return new LocalLauncher(distributed.nproc, timeout, System.err).launch(Main.class.getName(), args);
+    }
+
+    /** {@code --init} and {@code --freeze-backbone} as a {@link FineTuning}, or null without {@code --init}. */
+    private FineTuning fineTuning() {
+        if (init == null) {
+            if (freezeBackbone != null) {
+                throw new Main.UsageException("--freeze-backbone needs --init DIR");
+            }
+            return null;
+        }
+        if (archOptions.arch != null) {
+            throw new Main.UsageException("--init takes the architecture from " + init + "; drop --arch");
+        }
+        int epochs = 0;
+        if (freezeBackbone != null) {
+            if (freezeBackbone.equals("all")) {
+                epochs = FineTuning.ALL_EPOCHS;
+            } else {
+                try {
+                    epochs = Integer.parseInt(freezeBackbone);
+                } catch (NumberFormatException e) {
+                    epochs = -1;
+                }
+                if (epochs < 1) {
+                    throw new Main.UsageException("--freeze-backbone takes a number of epochs (at least 1) or "
+                            + "nothing, got '" + freezeBackbone + "'");
+                }
+            }
+        }
+        return FineTuning.from(init, epochs);
     }
 
     /** What to change on the command line about a training problem (the library's message names no flag). */

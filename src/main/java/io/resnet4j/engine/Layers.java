@@ -14,9 +14,13 @@ import org.bytedeco.pytorch.global.torch;
 public final class Layers {
     private Layers() {}
 
-    /** 2-D convolution without bias. Weight {@code [out, in, k, k]} (OIHW); input/output NCHW logically. */
+    /**
+     * 2-D convolution, with or without bias. Weight {@code [out, in, k, k]} (OIHW), bias {@code [out]}; input/output
+     * NCHW logically.
+     */
     public static final class Conv2d extends Module {
         private final Tensor weight;
+        private final Tensor bias;
         private final long[] stride;
         private final long[] padding;
         private final long[] dilation = {1, 1};
@@ -30,6 +34,11 @@ public final class Layers {
          *     before and the rest after, then VALID) are this same symmetric pad, so one op serves v1 and v2.
          */
         public Conv2d(int in, int out, int kernel, int stride, int padding) {
+            this(in, out, kernel, stride, padding, false);
+        }
+
+        /** The same, with a bias {@code [out]} (zeros) when {@code withBias}. */
+        public Conv2d(int in, int out, int kernel, int stride, int padding, boolean withBias) {
             super("Conv2d");
             Engine.init();
             this.in = in;
@@ -38,14 +47,32 @@ public final class Layers {
             this.stride = new long[] {stride, stride};
             this.padding = new long[] {padding, padding};
             this.weight = owned(register_parameter("weight", torch.empty(out, in, kernel, kernel)));
+            this.bias = withBias ? owned(register_parameter("bias", torch.zeros(out))) : null;
         }
 
         public Tensor forward(Tensor x) {
-            return torch.conv2d(x, weight, new TensorOptional(), stride, padding, dilation, 1);
+            return torch.conv2d(x, weight, bias == null ? new TensorOptional() : new TensorOptional(bias), stride,
+                    padding, dilation, 1);
         }
 
         public Tensor weight() {
             return weight;
+        }
+
+        /** The bias, or null for a bias-free convolution. */
+        public Tensor bias() {
+            return bias;
+        }
+
+        /** Keras' defaults for {@code Conv2D}: Glorot uniform kernel, zero bias. */
+        public void initGlorotUniform() {
+            double limit = Math.sqrt(6.0 / ((double) (in + out) * kernel * kernel));
+            try (NoGrad ignored = NoGrad.begin()) {
+                weight.uniform_(-limit, limit, new GeneratorOptional());
+                if (bias != null) {
+                    bias.zero_();
+                }
+            }
         }
 
         public int stride() {
@@ -75,10 +102,11 @@ public final class Layers {
     /**
      * Batch normalisation over (N, H, W) per channel, PyTorch semantics: training normalises with the batch mean
      * and biased variance and updates {@code running = (1 - m) * running + m * batch} with the unbiased variance;
-     * evaluation uses the running statistics. eps 1e-5.
+     * evaluation uses the running statistics. eps 1e-5 unless given (Keras' ResNets: 1.001e-5).
      */
     public static final class BatchNorm2d extends Module {
         public static final double EPS = 1e-5;
+        private final double eps;
         private final Tensor weight;
         private final Tensor bias;
         private final Tensor runningMean;
@@ -88,8 +116,13 @@ public final class Layers {
         public final int channels;
 
         public BatchNorm2d(int channels, double momentum) {
+            this(channels, momentum, EPS);
+        }
+
+        public BatchNorm2d(int channels, double momentum, double eps) {
             super("BatchNorm2d");
             Engine.init();
+            this.eps = eps;
             this.channels = channels;
             this.momentum = momentum;
             this.weight = owned(register_parameter("weight", torch.ones(channels)));
@@ -103,8 +136,12 @@ public final class Layers {
                 return sync.forward(this, x);
             }
             return torch.batch_norm(x, new TensorOptional(weight), new TensorOptional(bias),
-                    new TensorOptional(runningMean), new TensorOptional(runningVar), is_training(), momentum, EPS,
+                    new TensorOptional(runningMean), new TensorOptional(runningVar), is_training(), momentum, eps,
                     false);
+        }
+
+        public double eps() {
+            return eps;
         }
 
         public void setMomentum(double momentum) {
@@ -217,6 +254,16 @@ public final class Layers {
         long ph = x.size(2) % 2;
         long pw = x.size(3) % 2;
         return torch.max_pool2d(x, new long[] {3, 3}, new long[] {2, 2}, new long[] {ph, pw}, new long[] {1, 1}, true);
+    }
+
+    /**
+     * Max pool 3x3 stride 2 over the input zero-padded by 1 on every side (Keras' {@code ZeroPadding2D(1)} and a
+     * VALID pool, its v2 stem): out = ceil(n/2) as with the other two, but a padded zero wins over negative values.
+     */
+    public static Tensor maxPool3x3ZeroPadded(Tensor x) {
+        Tensor padded = torch.constant_pad_nd(x, new long[] {1, 1, 1, 1}, new org.bytedeco.pytorch.Scalar(0.0));
+        return torch.max_pool2d(padded, new long[] {3, 3}, new long[] {2, 2}, new long[] {0, 0}, new long[] {1, 1},
+                false);
     }
 
     /**

@@ -49,10 +49,10 @@ public final class FusedModel {
     private record Block(Layout.Unit unit, Norm preact, List<FusedConv> convs, FusedConv projection) {}
 
     /** An evaluation-mode batch norm followed by ReLU (v2's pre-activation). */
-    private record Norm(Tensor weight, Tensor bias, Tensor mean, Tensor var) {
+    private record Norm(Tensor weight, Tensor bias, Tensor mean, Tensor var, double eps) {
         Tensor applyRelu(Tensor x) {
             return torch.batch_norm(x, new TensorOptional(weight), new TensorOptional(bias), new TensorOptional(mean),
-                    new TensorOptional(var), false, 0.0, Layers.BatchNorm2d.EPS, true).relu_();
+                    new TensorOptional(var), false, 0.0, eps, true).relu_();
         }
     }
 
@@ -121,6 +121,7 @@ public final class FusedModel {
                 case NONE -> h;
                 case MAX_3X3_SYMMETRIC -> Layers.maxPool3x3Symmetric(h);
                 case MAX_3X3_TF_SAME -> Layers.maxPool3x3TfSame(h);
+                case MAX_3X3_ZERO_PADDED -> Tensors.inFormat(Layers.maxPool3x3ZeroPadded(h), DataFormat.CHANNELS_LAST);
             };
             for (Block b : blocks) {
                 h = block(b, h);
@@ -168,7 +169,7 @@ public final class FusedModel {
         String name = n.name();
         try (NoGrad ng = NoGrad.begin()) {
             return new Norm(copy(t, name + ".weight"), copy(t, name + ".bias"), copy(t, name + ".running_mean"),
-                    copy(t, name + ".running_var"));
+                    copy(t, name + ".running_var"), n.eps());
         }
     }
 
@@ -192,16 +193,22 @@ public final class FusedModel {
             return new Shapes(n, c, h, w);
         }
 
-        /** The convolution of {@code spec}, its batch norm (if any) folded in; advances the shape past it. */
+        /**
+         * The convolution of {@code spec}, its bias (if any) and batch norm (if any) folded in; advances the shape
+         * past it. A convolution bias {@code b} before a BN is the BN's mean shifted by {@code -b}.
+         */
         FusedConv conv(Map<String, Tensor> t, ConvSpec spec, Precision precision) {
-            try (Scope s = Scope.open()) {
+            try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin()) {
                 Tensor weight = t.get(spec.name() + ".weight");
-                Tensor bias = null;
+                Tensor bias = spec.bias() ? t.get(spec.name() + ".bias").detach() : null;
                 Layout.Norm bn = spec.norm();
                 if (bn != null) {
+                    Tensor mean = t.get(bn.name() + ".running_mean");
+                    if (bias != null) {
+                        mean = torch.sub(mean, bias);
+                    }
                     Tensor[] folded = FusedConv.foldBatchNorm(weight, t.get(bn.name() + ".weight"),
-                            t.get(bn.name() + ".bias"), t.get(bn.name() + ".running_mean"),
-                            t.get(bn.name() + ".running_var"), Layers.BatchNorm2d.EPS);
+                            t.get(bn.name() + ".bias"), mean, t.get(bn.name() + ".running_var"), bn.eps());
                     weight = folded[0];
                     bias = folded[1];
                 }

@@ -88,13 +88,16 @@ public final class TorchScriptModel {
             // TF SAME: pad 1 on odd sizes, 0 on even ones, ceil mode (see Layers.maxPool3x3TfSame).
             case MAX_3X3_TF_SAME -> line(s,
                     "x = torch.max_pool2d(x, [3, 3], [2, 2], [x.size(2) % 2, x.size(3) % 2], [1, 1], True)");
+            // Keras v2: zero padding, then a VALID pool (see Layers.maxPool3x3ZeroPadded).
+            case MAX_3X3_ZERO_PADDED -> line(s, "x = torch.max_pool2d(torch.constant_pad_nd(x, [1, 1, 1, 1], 0.0), "
+                    + "[3, 3], [2, 2], [0, 0], [1, 1], False)");
         }
         for (Layout.Unit u : layout.units()) {
             unit(s, u);
         }
         Layout.Head head = layout.head();
         if (head.finalNorm() != null) {
-            line(s, "x = torch.relu(" + bn(head.finalNorm().name(), "x") + ")");
+            line(s, "x = torch.relu(" + bn(head.finalNorm(), "x") + ")");
         }
         line(s, "x = x.mean([2, 3])");
         String fc = head.classifier();
@@ -106,7 +109,7 @@ public final class TorchScriptModel {
     private static void unit(StringBuilder s, Layout.Unit u) {
         String a = "x";
         if (u.preactivation() != null) {
-            line(s, "a = torch.relu(" + bn(u.preactivation().name(), "x") + ")");
+            line(s, "a = torch.relu(" + bn(u.preactivation(), "x") + ")");
             a = "a";
         }
         String h = a;
@@ -133,17 +136,19 @@ public final class TorchScriptModel {
 
     /** A convolution, then its batch norm and ReLU if the spec has them. */
     private static String conv(ConvSpec c, String x) {
-        String y = "torch.conv2d(" + x + ", self." + attr(c.name() + ".weight") + ", None, [" + c.stride() + ", "
-                + c.stride() + "], [" + c.padding() + ", " + c.padding() + "])";
+        String bias = c.bias() ? "self." + attr(c.name() + ".bias") : "None";
+        String y = "torch.conv2d(" + x + ", self." + attr(c.name() + ".weight") + ", " + bias + ", [" + c.stride()
+                + ", " + c.stride() + "], [" + c.padding() + ", " + c.padding() + "])";
         if (c.norm() != null) {
-            y = bn(c.norm().name(), y);
+            y = bn(c.norm(), y);
         }
         return c.relu() ? "torch.relu(" + y + ")" : y;
     }
 
-    private static String bn(String name, String x) {
-        String n = attr(name);
+    private static String bn(Layout.Norm norm, String x) {
+        String n = attr(norm.name());
         return "torch.batch_norm(" + x + ", self." + n + "_weight, self." + n + "_bias, self." + n
-                + "_running_mean, self." + n + "_running_var, False, 0.1, 1e-05, True)";
+                + "_running_mean, self." + n + "_running_var, False, 0.1, "
+                + Double.toString(norm.eps()).replace('E', 'e') + ", True)";
     }
 }

@@ -37,6 +37,8 @@ import java.util.regex.Pattern;
  * @param inChannels channels of the input image (3 RGB, 1 grayscale)
  * @param dataFormat memory layout the convolutions run in; does not change any number
  * @param shortcuts residual (the variant's shortcuts) or none at all (a plain network)
+ * @param variant whose layout of the version: {@link Variant#STANDARD} (torchvision v1.5, TF official v2) or
+ *     {@link Variant#KERAS} ({@code keras.applications}: original v1, Keras' own v2); see {@link LayoutRule}
  */
 public record Architecture(
         Version version,
@@ -48,7 +50,8 @@ public record Architecture(
         int numClasses,
         int inChannels,
         DataFormat dataFormat,
-        Shortcuts shortcuts) {
+        Shortcuts shortcuts,
+        Variant variant) {
 
     /** Post-activation (torchvision) or pre-activation (TensorFlow official v2). */
     public enum Version { V1, V2 }
@@ -63,6 +66,15 @@ public record Architecture(
      */
     public enum Shortcuts { RESIDUAL, NONE }
 
+    /**
+     * Whose layout of v1 or v2 ({@link LayoutRule#of} turns it into strides, shortcuts, biases, pool padding and BN
+     * epsilon). {@code STANDARD}: v1 as torchvision ("v1.5", stride on the 3x3), v2 as TensorFlow official.
+     * {@code KERAS}: {@code keras.applications}' {@code ResNet50/101/152} (original v1: stride on the first 1x1,
+     * every convolution with a bias) and {@code ResNet50V2/101V2/152V2} (stride on the last unit of a stage with a
+     * subsampling shortcut, biases where no BN follows, zero-padded stem pool), BN epsilon 1.001e-5.
+     */
+    public enum Variant { STANDARD, KERAS }
+
     /** The TensorFlow official ResNet's block sizes: depth to blocks per layer. */
     private static final Map<Integer, List<Integer>> IMAGENET_DEPTHS = new LinkedHashMap<>();
 
@@ -75,12 +87,17 @@ public record Architecture(
         IMAGENET_DEPTHS.put(200, List.of(3, 24, 36, 3));
     }
 
-    private static final Pattern IMAGENET_NAME = Pattern.compile("resnet(\\d{1,9})(-v2)?");
+    private static final Pattern IMAGENET_NAME = Pattern.compile("resnet(\\d{1,9})(-v2)?(-keras)?");
+
+    /** The depths {@code keras.applications} has (bottleneck only). */
+    private static final List<Integer> KERAS_DEPTHS = List.of(50, 101, 152);
     private static final Pattern CIFAR_NAME = Pattern.compile("cifar-(resnet|plain)(\\d{1,9})(-v2)?");
 
     public Architecture {
-        if (version == null || block == null || stem == null || dataFormat == null || shortcuts == null) {
-            throw new ResNet4jException("architecture: version, block, stem, data format and shortcuts are required");
+        if (version == null || block == null || stem == null || dataFormat == null || shortcuts == null
+                || variant == null) {
+            throw new ResNet4jException("architecture: version, block, stem, data format, shortcuts and variant are "
+                    + "required");
         }
         blocks = List.copyOf(blocks);
         strides = List.copyOf(strides);
@@ -112,11 +129,18 @@ public record Architecture(
         }
     }
 
-    /** A residual network ({@link Shortcuts#RESIDUAL}). */
+    /** A residual network ({@link Shortcuts#RESIDUAL}) of the standard variant. */
     public Architecture(Version version, Block block, List<Integer> blocks, int baseWidth, List<Integer> strides,
             Stem stem, int numClasses, int inChannels, DataFormat dataFormat) {
         this(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, dataFormat,
                 Shortcuts.RESIDUAL);
+    }
+
+    /** A network of the standard variant ({@link Variant#STANDARD}). */
+    public Architecture(Version version, Block block, List<Integer> blocks, int baseWidth, List<Integer> strides,
+            Stem stem, int numClasses, int inChannels, DataFormat dataFormat, Shortcuts shortcuts) {
+        this(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, dataFormat, shortcuts,
+                Variant.STANDARD);
     }
 
     /**
@@ -134,6 +158,16 @@ public record Architecture(
                 throw new ResNet4jException("unknown architecture '" + name + "': depths are " + IMAGENET_DEPTHS.keySet());
             }
             boolean v2 = m.group(2) != null;
+            if (m.group(3) != null) {
+                if (!KERAS_DEPTHS.contains(depth)) {
+                    throw new ResNet4jException("unknown architecture '" + name + "': keras.applications depths are "
+                            + KERAS_DEPTHS);
+                }
+                // Keras v2 strides the last unit of stages 1-3; stage 4 has none.
+                return new Architecture(v2 ? Version.V2 : Version.V1, Block.BOTTLENECK, sizes, 64,
+                        v2 ? List.of(2, 2, 2, 1) : List.of(1, 2, 2, 2), Stem.IMAGENET, 1000, 3,
+                        DataFormat.CHANNELS_LAST, Shortcuts.RESIDUAL, Variant.KERAS);
+            }
             return new Architecture(v2 ? Version.V2 : Version.V1, depth >= 50 ? Block.BOTTLENECK : Block.BASIC, sizes,
                     64, List.of(1, 2, 2, 2), Stem.IMAGENET, v2 ? 1001 : 1000, 3, DataFormat.CHANNELS_LAST);
         }
@@ -165,6 +199,12 @@ public record Architecture(
         for (int d : IMAGENET_DEPTHS.keySet()) {
             names.add("resnet" + d + "-v2");
         }
+        for (int d : KERAS_DEPTHS) {
+            names.add("resnet" + d + "-keras");
+        }
+        for (int d : KERAS_DEPTHS) {
+            names.add("resnet" + d + "-v2-keras");
+        }
         for (String c : List.of("cifar-resnet20", "cifar-resnet32", "cifar-resnet44", "cifar-resnet56",
                 "cifar-resnet110")) {
             names.add(c);
@@ -190,21 +230,35 @@ public record Architecture(
     }
 
     public Architecture withClasses(int n) {
-        return new Architecture(version, block, blocks, baseWidth, strides, stem, n, inChannels, dataFormat, shortcuts);
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, n, inChannels, dataFormat, shortcuts,
+                variant);
     }
 
     public Architecture withInChannels(int c) {
-        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, c, dataFormat, shortcuts);
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, c, dataFormat, shortcuts,
+                variant);
     }
 
     public Architecture withDataFormat(DataFormat f) {
-        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, f, shortcuts);
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, f, shortcuts,
+                variant);
     }
 
     /** The same network with {@code s} shortcuts: {@link Shortcuts#NONE} makes its plain counterpart. */
     public Architecture withShortcuts(Shortcuts s) {
         return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, dataFormat,
-                s);
+                s, variant);
+    }
+
+    /** The same network in layout variant {@code v} (the tensors may differ: Keras convolutions have biases). */
+    public Architecture withVariant(Variant v) {
+        return new Architecture(version, block, blocks, baseWidth, strides, stem, numClasses, inChannels, dataFormat,
+                shortcuts, v);
+    }
+
+    /** Whether this is one of {@code keras.applications}' layouts. */
+    public boolean keras() {
+        return variant == Variant.KERAS;
     }
 
     /** Whether this is a plain network, without any shortcut. */
@@ -238,15 +292,16 @@ public record Architecture(
         for (String candidate : presetNames()) {
             Architecture p = preset(candidate);
             if (p.version == version && p.block == block && p.blocks.equals(blocks) && p.baseWidth == baseWidth
-                    && p.strides.equals(strides) && p.stem == stem && p.shortcuts == shortcuts) {
+                    && p.strides.equals(strides) && p.stem == stem && p.shortcuts == shortcuts
+                    && p.variant == variant) {
                 return candidate;
             }
         }
-        if (stem == Stem.CIFAR && block == Block.BASIC && baseWidth == 16 && blocks.size() == 3
+        if (!keras() && stem == Stem.CIFAR && block == Block.BASIC && baseWidth == 16 && blocks.size() == 3
                 && strides.equals(List.of(1, 2, 2)) && blocks.get(0).equals(blocks.get(1))
                 && blocks.get(1).equals(blocks.get(2))) {
             return (plain() ? "cifar-plain" : "cifar-resnet") + depth() + (version == Version.V2 ? "-v2" : "");
         }
-        return plain() ? "custom-plain" : "custom";
+        return (plain() ? "custom-plain" : "custom") + (keras() ? "-keras" : "");
     }
 }

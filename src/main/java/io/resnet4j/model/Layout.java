@@ -9,7 +9,8 @@ import java.util.List;
  * by a {@link LayoutRule}. {@link ResNet}, {@link OnnxExport}, {@link ModelSummary} and the fused and TorchScript
  * runtimes all read it, so none of them decides on its own where a stride goes or what a tensor is called.
  *
- * <p>Names are prefixes of the state dict: a convolution {@code n} is {@code n.weight [out, in, k, k]} (no bias); a
+ * <p>Names are prefixes of the state dict: a convolution {@code n} is {@code n.weight [out, in, k, k]} (and
+ * {@code n.bias [out]} where the variant has one: Keras'); a
  * batch norm {@code n} is {@code n.weight}, {@code n.bias}, {@code n.running_mean}, {@code n.running_var}, each
  * {@code [channels]}; the classifier {@code fc} is {@code fc.weight [classes, features]} and {@code fc.bias
  * [classes]}. v1 names are torchvision's, v2 names the fixtures' TF-official ones.
@@ -42,8 +43,9 @@ public record Layout(Architecture architecture, Stem stem, List<Stage> stages, H
             stages.add(new Stage("layer" + (i + 1), i, units));
         }
         boolean v2 = arch.version() == Architecture.Version.V2;
-        Head head = new Head(v2 ? new Norm("final_bn", in) : null, "fc", in, arch.numClasses());
-        return new Layout(arch, stem(arch), stages, head);
+        Head head = new Head(v2 ? new Norm("final_bn", in, rule.bnEpsilon(arch)) : null, "fc", in,
+                arch.numClasses());
+        return new Layout(arch, stem(arch, rule), stages, head);
     }
 
     /** Every unit, stage by stage, in the order the data flows through them. */
@@ -53,15 +55,25 @@ public record Layout(Architecture architecture, Stem stem, List<Stage> stages, H
 
     // ---- the parts ----
 
-    /** A batch norm over {@code channels}: {@code [N, channels, H, W]} in and out. */
-    public record Norm(String name, int channels) {}
+    /** A batch norm over {@code channels} with epsilon {@code eps}: {@code [N, channels, H, W]} in and out. */
+    public record Norm(String name, int channels, double eps) {
+        /** PyTorch's epsilon, 1e-5. */
+        public Norm(String name, int channels) {
+            this(name, channels, LayoutRule.BN_EPSILON);
+        }
+    }
 
     /**
-     * A bias-free convolution {@code [N, in, H, W] -> [N, out, H', W']}, then its batch norm if {@code norm} is not
-     * null, then ReLU if {@code relu}.
+     * A convolution {@code [N, in, H, W] -> [N, out, H', W']}, with a bias if {@code bias}, then its batch norm if
+     * {@code norm} is not null, then ReLU if {@code relu}.
      */
     public record ConvSpec(String name, int in, int out, int kernel, int stride, int padding, Norm norm,
-            boolean relu) {
+            boolean relu, boolean bias) {
+        /** A bias-free convolution. */
+        public ConvSpec(String name, int in, int out, int kernel, int stride, int padding, Norm norm, boolean relu) {
+            this(name, in, out, kernel, stride, padding, norm, relu, false);
+        }
+
         /** {@code H' = (H + 2 padding - kernel) / stride + 1}, the same for W. */
         public int outputSize(int n) {
             return (n + 2 * padding - kernel) / stride + 1;
@@ -70,6 +82,11 @@ public record Layout(Architecture architecture, Stem stem, List<Stage> stages, H
         /** Values of the weight {@code [out, in, kernel, kernel]}. */
         public long weightCount() {
             return (long) out * in * kernel * kernel;
+        }
+
+        /** Trainable values of the convolution: its weight and its bias, if any (not its batch norm). */
+        public long parameterCount() {
+            return weightCount() + (bias ? out : 0);
         }
     }
 
@@ -80,7 +97,9 @@ public record Layout(Architecture architecture, Stem stem, List<Stage> stages, H
         /** v1 (torchvision): padding 1 on every side, padded cells never win (as if −inf). */
         MAX_3X3_SYMMETRIC,
         /** v2 (TF official): TensorFlow's SAME, the extra padding at the bottom/right for even sizes. */
-        MAX_3X3_TF_SAME;
+        MAX_3X3_TF_SAME,
+        /** Keras v2: zero padding 1 on every side ({@code ZeroPadding2D(1)} then a VALID pool): zeros can win. */
+        MAX_3X3_ZERO_PADDED;
 
         public int outputSize(int n) {
             return this == NONE ? n : (n + 1) / 2;
@@ -155,18 +174,19 @@ public record Layout(Architecture architecture, Stem stem, List<Stage> stages, H
     /**
      * v1: {@code conv1}, {@code bn1} (BN + ReLU); v2: {@code stem.conv} alone. ImageNet 7x7/2 and pool, CIFAR 3x3/1.
      */
-    private static Stem stem(Architecture a) {
+    private static Stem stem(Architecture a, LayoutRule rule) {
         boolean imagenet = a.stem() == Architecture.Stem.IMAGENET;
         int k = imagenet ? 7 : 3;
         int s = imagenet ? 2 : 1;
         int w = a.baseWidth();
+        Pool pool = imagenet ? rule.stemPool(a) : Pool.NONE;
         if (a.version() == Architecture.Version.V2) {
-            // TF official v2: no BN or ReLU before the pool; the first unit pre-activates.
-            return new Stem(new ConvSpec("stem.conv", a.inChannels(), w, k, s, k / 2, null, false),
-                    imagenet ? Pool.MAX_3X3_TF_SAME : Pool.NONE);
+            // v2: no BN or ReLU before the pool; the first unit pre-activates.
+            return new Stem(new ConvSpec("stem.conv", a.inChannels(), w, k, s, k / 2, null, false,
+                    rule.convBias(a, false)), pool);
         }
-        return new Stem(new ConvSpec("conv1", a.inChannels(), w, k, s, k / 2, new Norm("bn1", w), true),
-                imagenet ? Pool.MAX_3X3_SYMMETRIC : Pool.NONE);
+        return new Stem(new ConvSpec("conv1", a.inChannels(), w, k, s, k / 2, new Norm("bn1", w, rule.bnEpsilon(a)),
+                true, rule.convBias(a, true)), pool);
     }
 
     /**
@@ -185,22 +205,24 @@ public record Layout(Architecture architecture, Stem stem, List<Stage> stages, H
         int strided = rule.stridedConv(a);
         int[] kernels = bottleneck ? new int[] {1, 3, 1} : new int[] {3, 3};
         int[] channels = bottleneck ? new int[] {in, width, width, out} : new int[] {in, width, width};
+        double eps = rule.bnEpsilon(a);
         List<ConvSpec> convs = new ArrayList<>();
         for (int c = 0; c < kernels.length; c++) {
             boolean last = c == kernels.length - 1;
-            Norm norm = v2 ? (last ? null : new Norm(p + ".bn" + (c + 2), channels[c + 1]))
-                    : new Norm(p + ".bn" + (c + 1), channels[c + 1]);
+            Norm norm = v2 ? (last ? null : new Norm(p + ".bn" + (c + 2), channels[c + 1], eps))
+                    : new Norm(p + ".bn" + (c + 1), channels[c + 1], eps);
             convs.add(new ConvSpec(p + ".conv" + (c + 1), channels[c], channels[c + 1], kernels[c],
-                    c == strided ? stride : 1, kernels[c] / 2, norm, !last));
+                    c == strided ? stride : 1, kernels[c] / 2, norm, !last, rule.convBias(a, norm != null)));
         }
         ShortcutKind kind = rule.shortcut(a, i, j, in, out, stride);
         ConvSpec projection = switch (kind) {
             case PROJECTION -> new ConvSpec(p + ".downsample.0", in, out, 1, stride, 0,
-                    new Norm(p + ".downsample.1", out), false);
-            case PROJECTION_PREACTIVATED -> new ConvSpec(p + ".shortcut", in, out, 1, stride, 0, null, false);
+                    new Norm(p + ".downsample.1", out, eps), false, rule.convBias(a, true));
+            case PROJECTION_PREACTIVATED -> new ConvSpec(p + ".shortcut", in, out, 1, stride, 0, null, false,
+                    rule.convBias(a, false));
             case IDENTITY, SUBSAMPLE, NONE -> null;
         };
-        return new Unit(p, i, j, a.block(), in, out, stride, v2 ? new Norm(p + ".bn1", in) : null, convs,
+        return new Unit(p, i, j, a.block(), in, out, stride, v2 ? new Norm(p + ".bn1", in, eps) : null, convs,
                 new Shortcut(kind, stride, projection));
     }
 

@@ -115,6 +115,10 @@ public final class ModelDirectory {
             // Only plain networks say so: a residual model's config.json stays what earlier versions wrote and read.
             arch.put("shortcuts", a.shortcuts().name().toLowerCase(Locale.ROOT));
         }
+        if (a.variant() != Architecture.Variant.STANDARD) {
+            // Likewise only for a non-standard layout (keras.applications'): "variant": "keras".
+            arch.put("variant", a.variant().name().toLowerCase(Locale.ROOT));
+        }
         ArrayNode labels = root.putArray("labels");
         c.labels().forEach(labels::add);
         ObjectNode input = root.putObject("input");
@@ -164,7 +168,9 @@ public final class ModelDirectory {
                 integer(a, "in_channels"),
                 DataFormat.parse(text(a, "data_format")),
                 a.has("shortcuts") ? parseEnum(Architecture.Shortcuts.class, text(a, "shortcuts"), "shortcuts")
-                        : Architecture.Shortcuts.RESIDUAL);
+                        : Architecture.Shortcuts.RESIDUAL,
+                a.has("variant") ? parseEnum(Architecture.Variant.class, text(a, "variant"), "variant")
+                        : Architecture.Variant.STANDARD);
         List<String> labels = new ArrayList<>();
         for (JsonNode l : array(root, "labels")) {
             if (!l.isTextual()) {

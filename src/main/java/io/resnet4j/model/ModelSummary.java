@@ -74,7 +74,11 @@ public record ModelSummary(Architecture architecture, int height, int width, Lis
             if (pool != Layout.Pool.NONE) {
                 h = pool.outputSize(h);
                 w = pool.outputSize(w);
-                emit("maxpool", pool == Layout.Pool.MAX_3X3_TF_SAME ? "max pool 3x3/2 (TF SAME)" : "max pool 3x3/2");
+                emit("maxpool", switch (pool) {
+                    case MAX_3X3_TF_SAME -> "max pool 3x3/2 (TF SAME)";
+                    case MAX_3X3_ZERO_PADDED -> "max pool 3x3/2 (zero-padded)";
+                    default -> "max pool 3x3/2";
+                });
             }
             checkSize();
             for (Layout.Unit u : layout.units()) {
@@ -107,7 +111,7 @@ public record ModelSummary(Architecture architecture, int height, int width, Lis
             }
             ConvSpec p = u.shortcut().projection();
             if (p != null) {
-                params += p.weightCount();
+                params += p.parameterCount();
                 macs += p.weightCount() * p.outputSize(inH) * p.outputSize(inW);
                 if (p.norm() != null) {
                     bn(p.norm());
@@ -119,7 +123,7 @@ public record ModelSummary(Architecture architecture, int height, int width, Lis
         private void conv(ConvSpec s) {
             h = s.outputSize(h);
             w = s.outputSize(w);
-            params += s.weightCount();
+            params += s.parameterCount();
             macs += s.weightCount() * h * w;
             c = s.out();
             if (s.norm() != null) {

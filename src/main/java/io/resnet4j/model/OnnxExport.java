@@ -29,7 +29,9 @@ import org.bytedeco.pytorch.Tensor;
  * Writes a model as ONNX (opset 17, IR 8), built from its {@link Layout} and current weights: input
  * {@code input} float {@code [N, C, H, W]} (N, H, W free), output {@code logits} {@code [N, classes]}.
  * Initializers keep the model's tensor names; batch norm stays a {@code BatchNormalization} node (runtimes fold it).
- * The v2 stem pool is {@code MaxPool} with {@code auto_pad = SAME_UPPER}, which is TensorFlow's SAME.
+ * The v2 stem pool is {@code MaxPool} with {@code auto_pad = SAME_UPPER}, which is TensorFlow's SAME; Keras v2's is
+ * {@code Pad} (zeros; its pads a {@code Constant}) then {@code MaxPool}. Convolutions with a bias (Keras) take it as
+ * their third input.
  */
 public final class OnnxExport {
     private static final int IR_VERSION = 8;
@@ -64,13 +66,19 @@ public final class OnnxExport {
                     ints("pads", 1, 1, 1, 1));
             case MAX_3X3_TF_SAME -> node("MaxPool", List.of(x), ints("kernel_shape", 3, 3), ints("strides", 2, 2),
                     string("auto_pad", "SAME_UPPER"));
+            // The Max between Pad and MaxPool keeps ONNX Runtime's PadFusion from folding the zero padding into the
+            // pool's own padding, which never wins (a wrong rewrite for MaxPool; the test checks ALL_OPT).
+            case MAX_3X3_ZERO_PADDED -> node("MaxPool", List.of(node("Max", List.of(node("Pad", List.of(x,
+                    node("Constant", List.of(), tensorAttribute("value", int64Tensor("pads_hw_1",
+                            new long[] {0, 0, 1, 1, 0, 0, 1, 1})))))))), ints("kernel_shape", 3, 3),
+                    ints("strides", 2, 2));
         };
         for (Layout.Unit u : layout.units()) {
             x = unit(u, x);
         }
         Layout.Head head = layout.head();
         if (head.finalNorm() != null) {
-            x = relu(bn(head.finalNorm().name(), x));
+            x = relu(bn(head.finalNorm(), x));
         }
         x = node("GlobalAveragePool", List.of(x));
         x = node("Flatten", List.of(x), integer("axis", 1));
@@ -99,7 +107,7 @@ public final class OnnxExport {
 
     /** A residual unit (see {@link Layout.Unit}): pre-activation, main path, shortcut, addition, ReLU (v1). */
     private String unit(Layout.Unit u, String x) {
-        String a = u.preactivation() == null ? x : relu(bn(u.preactivation().name(), x));
+        String a = u.preactivation() == null ? x : relu(bn(u.preactivation(), x));
         String h = a;
         for (ConvSpec c : u.convs()) {
             h = conv(c, h);
@@ -118,18 +126,36 @@ public final class OnnxExport {
 
     /** A convolution, then its batch norm and ReLU if the spec has them. */
     private String conv(ConvSpec c, String x) {
-        String y = node("Conv", List.of(x, c.name() + ".weight"), ints("kernel_shape", c.kernel(), c.kernel()),
+        List<String> inputs = c.bias() ? List.of(x, c.name() + ".weight", c.name() + ".bias")
+                : List.of(x, c.name() + ".weight");
+        String y = node("Conv", inputs, ints("kernel_shape", c.kernel(), c.kernel()),
                 ints("strides", c.stride(), c.stride()), ints("pads", c.padding(), c.padding(), c.padding(),
                         c.padding()));
         if (c.norm() != null) {
-            y = bn(c.norm().name(), y);
+            y = bn(c.norm(), y);
         }
         return c.relu() ? relu(y) : y;
     }
 
-    private String bn(String name, String x) {
+    private String bn(Layout.Norm norm, String x) {
+        String name = norm.name();
         return node("BatchNormalization", List.of(x, name + ".weight", name + ".bias", name + ".running_mean",
-                name + ".running_var"), real("epsilon", 1e-5f));
+                name + ".running_var"), real("epsilon", (float) norm.eps()));
+    }
+
+    /** A tensor-valued attribute: a {@code Constant}'s value (the Keras v2 stem's pads; initializers stay weights). */
+    private static Protobuf tensorAttribute(String name, Protobuf tensor) {
+        return new Protobuf().string(AttributeProto.NAME, name).message(AttributeProto.T, tensor)
+                .varint(AttributeProto.TYPE, AttributeType.TENSOR);
+    }
+
+    /** An int64 initializer, little-endian {@code raw_data}. */
+    private static Protobuf int64Tensor(String name, long[] values) {
+        Protobuf p = new Protobuf().varint(TensorProto.DIMS, values.length);
+        ByteBuffer raw = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asLongBuffer().put(values);
+        return p.varint(TensorProto.DATA_TYPE, DataType.INT64).string(TensorProto.NAME, name)
+                .bytes(TensorProto.RAW_DATA, raw.array());
     }
 
     private String relu(String x) {

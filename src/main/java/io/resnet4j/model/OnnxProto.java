@@ -40,6 +40,7 @@ final class OnnxProto {
         static final int F = 2;
         static final int I = 3;
         static final int S = 4;
+        static final int T = 5;
         static final int INTS = 8;
         static final int TYPE = 20;
     }
@@ -49,6 +50,7 @@ final class OnnxProto {
         static final int FLOAT = 1;
         static final int INT = 2;
         static final int STRING = 3;
+        static final int TENSOR = 4;
         static final int INTS = 7;
     }
 
@@ -62,6 +64,7 @@ final class OnnxProto {
     /** {@code TensorProto.DataType}. */
     static final class DataType {
         static final int FLOAT = 1;
+        static final int INT64 = 7;
     }
 
     static final class ValueInfoProto {

@@ -31,16 +31,16 @@ final class Parts {
         this.momentum = momentum;
     }
 
-    /** The convolution of {@code spec} (bias-free; padding as the spec says). */
+    /** The convolution of {@code spec} (padding and bias as the spec says). */
     Conv2d conv(ConvSpec spec) {
         Conv2d c = register(spec.name(), new Conv2d(spec.in(), spec.out(), spec.kernel(), spec.stride(),
-                spec.padding()));
+                spec.padding(), spec.bias()));
         convs.add(c);
         return c;
     }
 
     BatchNorm2d bn(Norm norm) {
-        BatchNorm2d b = register(norm.name(), new BatchNorm2d(norm.channels(), momentum));
+        BatchNorm2d b = register(norm.name(), new BatchNorm2d(norm.channels(), momentum, norm.eps()));
         norms.add(b);
         return b;
     }

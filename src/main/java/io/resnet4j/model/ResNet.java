@@ -43,6 +43,7 @@ public final class ResNet {
     private final BatchNorm2d finalBn;
     private final Linear fc;
     private DataFormat dataFormat = DataFormat.CHANNELS_FIRST;
+    private boolean backboneFrozen;
 
     /** Tensors of one forward pass that tests and tools look at. */
     public record Outputs(Tensor stem, Tensor pooled, Tensor logits) {}
@@ -99,8 +100,16 @@ public final class ResNet {
         return new ResNet(Layout.of(arch), bnMomentum, true);
     }
 
-    /** v1 as torchvision (He normal fan_out); v2 as TF official (variance scaling fan_in, Glorot dense). */
+    /**
+     * v1 as torchvision (He normal fan_out); v2 as TF official (variance scaling fan_in, Glorot dense); the Keras
+     * variant as Keras (Glorot uniform kernels, zero biases).
+     */
     private void initialise() {
+        if (arch.keras()) {
+            parts.convs.forEach(Conv2d::initGlorotUniform);
+            fc.initGlorotUniformZeroBias();
+            return;
+        }
         for (Conv2d c : parts.convs) {
             if (arch.version() == Architecture.Version.V1) {
                 c.initHeNormalFanOut();
@@ -117,6 +126,21 @@ public final class ResNet {
 
     public Architecture architecture() {
         return arch;
+    }
+
+    /** Draws the classifier afresh, as {@link #build} initialises it for this architecture (for fine-tuning). */
+    public void initialiseClassifier() {
+        if (arch.keras() || arch.version() == Architecture.Version.V2) {
+            fc.initGlorotUniformZeroBias();
+        } else {
+            fc.initPyTorchDefault();
+        }
+    }
+
+    /** Names of the classifier's tensors ({@code fc.weight}, {@code fc.bias}): the head that fine-tuning replaces. */
+    public List<String> classifierTensors() {
+        String fcName = layout.head().classifier();
+        return List.of(fcName + ".weight", fcName + ".bias");
     }
 
     /** What this model is made of: every layer, its shape and its name. */
@@ -137,6 +161,7 @@ public final class ResNet {
             case NONE -> h;
             case MAX_3X3_SYMMETRIC -> Layers.maxPool3x3Symmetric(h);
             case MAX_3X3_TF_SAME -> Layers.maxPool3x3TfSame(h);
+            case MAX_3X3_ZERO_PADDED -> Layers.maxPool3x3ZeroPadded(h);
         };
         Tensor stemOut = h;
         for (Blocks.Residual u : units) {
@@ -159,9 +184,36 @@ public final class ResNet {
         }
     }
 
-    /** Training mode (batch statistics, running-stat updates) or evaluation mode (running statistics). */
+    /**
+     * Training mode (batch statistics, running-stat updates) or evaluation mode (running statistics). With a frozen
+     * backbone every batch norm stays in evaluation mode.
+     */
     public void train(boolean on) {
         root.train(on);
+        if (on && backboneFrozen) {
+            for (BatchNorm2d b : parts.norms) {
+                b.train(false);
+            }
+        }
+    }
+
+    /**
+     * Freezes (or thaws) everything but the classifier: no gradients for those parameters (so no updates, and
+     * no weight decay), and batch norm in evaluation mode (so no running-statistics updates) even in training mode.
+     */
+    public void freezeBackbone(boolean frozen) {
+        backboneFrozen = frozen;
+        List<String> head = classifierTensors();
+        for (Map.Entry<String, Tensor> p : namedParameters().entrySet()) {
+            if (!head.contains(p.getKey())) {
+                p.getValue().set_requires_grad(!frozen);
+            }
+        }
+        train(isTraining());
+    }
+
+    public boolean backboneFrozen() {
+        return backboneFrozen;
     }
 
     public boolean isTraining() {

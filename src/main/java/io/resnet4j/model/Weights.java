@@ -28,11 +28,20 @@ public final class Weights {
 
     /** Loads every parameter and running statistic of {@code model} from {@code file}. */
     public static void load(ResNet model, Path file) {
+        load(model, file, name -> true);
+    }
+
+    /**
+     * Loads the tensors of {@code model} that {@code include} accepts from {@code file}, whose tensors of those
+     * names must fit (the others are neither read nor checked): fine-tuning leaves out the classifier.
+     */
+    public static void load(ResNet model, Path file, java.util.function.Predicate<String> include) {
         try (SafeTensorsFile f = SafeTensorsFile.open(file)) {
-            Map<String, Tensor> target = model.namedTensors();
+            Map<String, Tensor> target = new LinkedHashMap<>(model.namedTensors());
+            target.keySet().removeIf(include.negate());
             Map<String, TensorEntry> source = new LinkedHashMap<>();
             for (TensorEntry e : f.entries()) {
-                if (!e.name().endsWith(".num_batches_tracked")) {
+                if (!e.name().endsWith(".num_batches_tracked") && include.test(e.name())) {
                     source.put(e.name(), e);
                 }
             }

@@ -124,6 +124,7 @@ final class EpochLoop {
 
     /** One pass over the training data, or the part of it that the time budget leaves room for. */
     private EpochStats train(int epoch, String label) {
+        trainer.beforeEpoch(model, epoch);
         model.train(true);
         double lossSum = 0;
         long correct = 0;

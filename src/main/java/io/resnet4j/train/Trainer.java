@@ -57,6 +57,7 @@ public final class Trainer {
     private LongSupplier clock = System::nanoTime;
     private RunOutput output;
     private DataParallel parallel = new DataParallel(Coordination.single());
+    private FineTuning fineTuning;
 
     /**
      * @param arch the architecture; its classes and input channels must match the data
@@ -77,6 +78,19 @@ public final class Trainer {
         int native_ = data.train().nativeSize().orElse(-1);
         this.resizeDim = native_ > 0 ? native_ : (arch.stem() == Architecture.Stem.CIFAR ? 32 : 224);
         this.minAspectDim = native_ > 0 ? native_ : (arch.stem() == Architecture.Stem.CIFAR ? 32 : 256);
+    }
+
+    /** Start from a model directory's weights, with its preprocessing, and freeze the backbone as it says. */
+    public Trainer fineTune(FineTuning f) {
+        this.fineTuning = f;
+        return this;
+    }
+
+    /** Before epoch {@code epoch} (0-based) trains: fine-tuning's backbone freezing. */
+    void beforeEpoch(ResNet model, int epoch) {
+        if (fineTuning != null) {
+            fineTuning.beforeEpoch(model, epoch);
+        }
     }
 
     /** Continue from the newest good checkpoint in the run folder, if there is one. */
@@ -137,6 +151,11 @@ public final class Trainer {
                 : co.primary() ? new RunFolderOutput(out, log) : RunOutput.silent();
         if (parallel.on()) {
             parallel.localBatch(options.batchSize());
+            if (fineTuning != null && fineTuning.freezeEpochs() > 0) {
+                // The Reducer expects a gradient for every parameter in every step; a frozen backbone gives none.
+                throw new ResNet4jException("a frozen backbone is not supported in data-parallel training yet; "
+                        + "fine-tune in one process, or without freezing");
+            }
         }
         Dataset train = options.limit() > 0 ? data.train().limit(options.limit()) : data.train();
         ModelConfig config = modelConfig(train);
@@ -144,6 +163,10 @@ public final class Trainer {
         Sgd sgd = new Sgd(model, options.momentum(), options.nesterov(), options.weightDecay(),
                 options.decayNormsAndBiases());
         output.open();
+        if (fineTuning != null) {
+            // On every rank: rank 0's state is broadcast next anyway, so the ranks cannot start apart.
+            fineTuning.initialise(model, output::log);
+        }
         Position start = resume && co.primary() ? resumeFrom(output, model, sgd) : Position.FRESH;
         start = parallel.start(model, sgd, start);
         List<GradientHook> hooks = new ArrayList<>(gradientHooks);
@@ -172,7 +195,8 @@ public final class Trainer {
 
     /** The model directory's config: the architecture, the classes, the sizes and the training set's statistics. */
     private ModelConfig modelConfig(Dataset train) {
-        Normalization norm = Normalization.compute(train, 10_000).withChannels(arch.inChannels());
+        Normalization norm = fineTuning != null ? fineTuning.normalization(arch.inChannels())
+                : Normalization.compute(train, 10_000).withChannels(arch.inChannels());
         return new ModelConfig(arch, data.classes(), minAspectDim, resizeDim, norm.mean(), norm.std());
     }
 

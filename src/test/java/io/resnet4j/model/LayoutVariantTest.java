@@ -83,7 +83,12 @@ class LayoutVariantTest {
                 Arguments.of("stride on first 1x1, v1 bottleneck", STRIDE_ON_FIRST_1X1, Architecture.custom(
                         Architecture.Version.V1, Architecture.Block.BOTTLENECK, blocks, 8, Architecture.Stem.IMAGENET)),
                 Arguments.of("plain, v1 basic", PLAIN, Architecture.custom(
-                        Architecture.Version.V1, Architecture.Block.BASIC, blocks, 8, Architecture.Stem.CIFAR)));
+                        Architecture.Version.V1, Architecture.Block.BASIC, blocks, 8, Architecture.Stem.CIFAR)),
+                // The real Keras rules (conv biases, eps 1.001e-5, the zero-padded stem pool) on standard shapes.
+                Arguments.of("Keras v2 bottleneck", LayoutRule.KERAS_V2, Architecture.custom(Architecture.Version.V2,
+                        Architecture.Block.BOTTLENECK, blocks, 8, Architecture.Stem.IMAGENET)),
+                Arguments.of("Keras v1 bottleneck", LayoutRule.KERAS_V1, Architecture.custom(Architecture.Version.V1,
+                        Architecture.Block.BOTTLENECK, blocks, 8, Architecture.Stem.IMAGENET)));
     }
 
     private static final long[] INPUT = {2, 3, 37, 29};
@@ -93,7 +98,7 @@ class LayoutVariantTest {
     void everyConsumerFollowsTheRule(String what, LayoutRule rule, Architecture arch) {
         Layout layout = Layout.of(arch, rule);
         assertNotEquals(Layout.of(arch), layout, "the toy rule changes the network");
-        assertEquals(rule == STRIDE_ON_LAST_UNIT, layout.units().stream().anyMatch(
+        assertEquals(rule == STRIDE_ON_LAST_UNIT || rule == LayoutRule.KERAS_V2, layout.units().stream().anyMatch(
                 u -> u.shortcut().kind() == ShortcutKind.SUBSAMPLE), "a subsampling shortcut where the rule puts one");
         ResNet model = realisticModel(layout);
         assertEquals(layout, model.layout(), what + ": the model is the layout it was built from");
@@ -157,7 +162,10 @@ class LayoutVariantTest {
             maxRef = Math.max(maxRef, Math.abs(eager[i]));
             maxDiff = Math.max(maxDiff, Math.abs(eager[i] - got[i]));
         }
-        assertTrue(maxDiff <= 0.05 * maxRef, what + ": bf16 max diff " + maxDiff + " of " + maxRef);
+        // Measured (AMD EPYC Zen 5 VM): 0.4-4.4% for the toy rules, 4.3% Keras v2, 6.1% Keras v1 -- the same absolute
+        // error as the toy stride-on-first-1x1 net (0.031 vs 0.037) on smaller logits; its fp32 checks above are exact.
+        double bound = rule == LayoutRule.KERAS_V1 ? 0.08 : 0.05;
+        assertTrue(maxDiff <= bound * maxRef, what + ": bf16 max diff " + maxDiff + " of " + maxRef);
     }
 
     /**
