@@ -4,10 +4,11 @@ import io.resnet4j.infer.Predictor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
 /**
@@ -31,7 +32,10 @@ public final class Batcher implements AutoCloseable {
     private final Predictor predictor;
     private final int maxBatch;
     private final long maxDelayNanos;
-    private final BlockingQueue<Job> queue;
+    private final BlockingQueue<Job> queue = new LinkedBlockingQueue<>();
+    /** Requests accepted and not yet running (queued or carried), at most {@code maxQueue}. */
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final int maxQueue;
     private final ServeMetrics metrics;
     private final IntSupplier arriving;
     private final Thread worker;
@@ -46,7 +50,7 @@ public final class Batcher implements AutoCloseable {
         this.arriving = arriving;
         this.maxBatch = maxBatch;
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(maxDelayMs);
-        this.queue = new ArrayBlockingQueue<>(maxQueue);
+        this.maxQueue = maxQueue;
         this.metrics = metrics;
         metrics.queueDepth(this::queued);
         this.worker = new Thread(this::loop, "resnet4j-batcher");
@@ -65,17 +69,21 @@ public final class Batcher implements AutoCloseable {
         if (!running) {
             throw ApiError.unavailable("the server is shutting down", 5);
         }
-        if (!queue.offer(new Job(data, n, System.nanoTime(), f))) {
+        // Counted, not left to a bounded queue's capacity: a request the worker has taken but carries over to the
+        // next batch still waits, and still counts against --max-queue.
+        if (waiting.incrementAndGet() > maxQueue) {
+            waiting.decrementAndGet();
             metrics.rejected();
-            throw ApiError.unavailable("the server is overloaded: " + queue.size()
+            throw ApiError.unavailable("the server is overloaded: " + maxQueue
                     + " requests are waiting already; retry later", 1);
         }
+        queue.add(new Job(data, n, System.nanoTime(), f));
         return f;
     }
 
     /** Requests waiting now. */
     public int queued() {
-        return queue.size() + (carried != null ? 1 : 0);
+        return waiting.get();
     }
 
     private void loop() {
@@ -124,6 +132,7 @@ public final class Batcher implements AutoCloseable {
             }
         }
         batch.add(first);
+        waiting.decrementAndGet();
         int images = first.n();
         long deadline = first.enqueuedNanos() + maxDelayNanos;
         while (images < maxBatch) {
@@ -145,6 +154,7 @@ public final class Batcher implements AutoCloseable {
                 break;
             }
             batch.add(next);
+            waiting.decrementAndGet();
             images += next.n();
         }
         return batch;
