@@ -16,6 +16,7 @@ import io.resnet4j.model.ResNet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -112,10 +113,9 @@ public final class FusedModel {
     /** Logits {@code [N, classes]} float32 for {@code x}; call inside a Scope. */
     public Tensor forward(Tensor x) {
         try (NoGrad ng = NoGrad.begin()) {
-            Tensor h = Tensors.inFormat(x, DataFormat.CHANNELS_LAST);
-            if (precision == Precision.BF16) {
-                h = h.to(torch.ScalarType.BFloat16);
-            }
+            // Layout and dtype in one copy (none when the input is already both).
+            Tensor h = x.to(precision == Precision.BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float, false,
+                    false, new MemoryFormatOptional(torch.MemoryFormat.ChannelsLast));
             h = stem.apply(h, activation(layout.stem().conv().relu()));
             h = switch (layout.stem().pool()) {
                 case NONE -> h;
@@ -136,28 +136,32 @@ public final class FusedModel {
 
     /**
      * One residual unit: v2 pre-activates the input first (the shortcut reads the raw input unless it projects the
-     * pre-activated one); the convolutions run with BN and ReLU folded in; the last adds the shortcut and, in v1,
-     * applies ReLU after the addition. The addition accumulates into the shortcut's memory: neither is needed
-     * afterwards (an identity shortcut is the unit's input, which nothing reads again).
+     * pre-activated one); the convolutions run with BN and ReLU folded in; the addition and, in v1, the ReLU after it
+     * run inside the kernel that comes last. An identity or subsampled shortcut is added by the main path's last
+     * convolution into the shortcut's memory (nothing reads it again). A projecting shortcut runs after the main
+     * path and adds into the main path's output, as inductor orders it: the projection then reads the unit's input
+     * instead of allocating a large output that waits through the whole main path (profiled: the sum kernels and
+     * the first convolution after a fresh allocation were the slow ones, see BENCHMARKS.md).
      */
     private static Tensor block(Block b, Tensor x) {
         Layout.Unit u = b.unit();
         Tensor in = b.preact() == null ? x : b.preact().applyRelu(x);
-        Tensor shortcut = switch (u.shortcut().kind()) {
-            case IDENTITY -> x;
-            case PROJECTION -> b.projection().apply(x, Activation.NONE);
-            case PROJECTION_PREACTIVATED -> b.projection().apply(in, Activation.NONE);
-            case SUBSAMPLE -> Tensors.inFormat(Layers.subsample(x, u.stride()), DataFormat.CHANNELS_LAST);
-            case NONE -> null;
-        };
-        Tensor h = in;
+        Activation after = activation(u.reluAfterAdd());
         int last = b.convs().size() - 1;
+        Tensor h = in;
         for (int i = 0; i < last; i++) {
             h = b.convs().get(i).apply(h, activation(u.convs().get(i).relu()));
         }
-        Activation after = activation(u.reluAfterAdd());
-        return shortcut == null ? b.convs().get(last).apply(h, after)
-                : b.convs().get(last).applyAddInPlace(h, shortcut, after);
+        FusedConv lastConv = b.convs().get(last);
+        return switch (u.shortcut().kind()) {
+            case IDENTITY -> lastConv.applyAddInPlace(h, x, after);
+            case SUBSAMPLE -> lastConv.applyAddInPlace(h,
+                    Tensors.inFormat(Layers.subsample(x, u.stride()), DataFormat.CHANNELS_LAST), after);
+            case PROJECTION -> b.projection().applyAddInPlace(x, lastConv.apply(h, Activation.NONE), after);
+            case PROJECTION_PREACTIVATED -> b.projection().applyAddInPlace(in, lastConv.apply(h, Activation.NONE),
+                    after);
+            case NONE -> lastConv.apply(h, after);
+        };
     }
 
     private static Activation activation(boolean relu) {
