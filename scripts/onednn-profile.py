@@ -75,6 +75,7 @@ def profile(path, batch, skip):
     if not ps:
         sys.exit("%s: no complete forward pass of batch %d after %d skipped" % (path, batch, skip))
     by_class = [defaultdict(float) for _ in ps]
+    kernels = defaultdict(set)
     by_shape = defaultdict(list)
     walls = []
     for n, recs in enumerate(ps):
@@ -82,6 +83,7 @@ def profile(path, batch, skip):
         for i, (t0, dur, kind, kernel, desc, shape) in enumerate(recs):
             cls = classify(kind, shape, desc)
             by_class[n][cls] += dur
+            kernels[cls].add(kernel)
             if kind == "convolution":
                 key = (conv_seen, shape, kernel, "post-ops:" + ";".join(re.findall(r"(?:eltwise_relu|binary_add|sum)",
                                                                                   desc)))
@@ -105,7 +107,7 @@ def profile(path, batch, skip):
     shapes = OrderedDict()
     for key in sorted(by_shape):
         shapes[key] = statistics.mean(by_shape[key])
-    return mean, shapes, (statistics.median(walls) if walls else float("nan")), len(ps)
+    return mean, shapes, (statistics.median(walls) if walls else float("nan")), len(ps), kernels
 
 
 def main():
@@ -119,20 +121,21 @@ def main():
     names = a.names.split(",") if a.names else a.logs
     results = [profile(p, a.batch, a.skip) for p in a.logs]
     classes = []
-    for mean, _, _, _ in results:
+    for mean, _, _, _, _ in results:
         classes += [c for c in mean if c not in classes]
     order = ["stem conv 7x7", "conv 1x1", "conv 1x1 (add)", "conv 3x3", "reorder", "pooling (oneDNN)",
              "fc / matmul (oneDNN)", "eltwise / add (oneDNN)", "outside oneDNN: after stem (max-pool)",
              "outside oneDNN: between ops", "outside oneDNN: head + input + loop"]
     classes = [c for c in order if c in classes] + [c for c in classes if c not in order]
-    print("| layer class | " + " | ".join("%s ms" % n for n in names) + " |")
-    print("|---|" + "---|" * len(names))
+    print("| layer class | oneDNN kernel | " + " | ".join("%s ms" % n for n in names) + " |")
+    print("|---|---|" + "---|" * len(names))
     for c in classes:
-        print("| %s | %s |" % (c, " | ".join("%.2f" % r[0].get(c, 0.0) for r in results)))
-    print("| **pass (wall, median)** | %s |" % " | ".join("**%.1f**" % r[2] for r in results))
-    print("| passes averaged | %s |" % " | ".join(str(r[3] - 1) for r in results))
+        ks = sorted(set().union(*(r[4].get(c, set()) for r in results)))
+        print("| %s | %s | %s |" % (c, ", ".join(ks) or "—", " | ".join("%.2f" % r[0].get(c, 0.0) for r in results)))
+    print("| **pass (wall, median)** | | %s |" % " | ".join("**%.1f**" % r[2] for r in results))
+    print("| passes averaged | | %s |" % " | ".join(str(r[3] - 1) for r in results))
     if a.shapes:
-        for name, (_, shapes, _, _) in zip(names, results):
+        for name, (_, shapes, _, _, _) in zip(names, results):
             print("\n%s: convolutions in pass order\n" % name)
             print("| # | shape | kernel | post-ops | ms |")
             print("|---|---|---|---|---|")
