@@ -136,32 +136,30 @@ public final class FusedModel {
 
     /**
      * One residual unit: v2 pre-activates the input first (the shortcut reads the raw input unless it projects the
-     * pre-activated one); the convolutions run with BN and ReLU folded in; the addition and, in v1, the ReLU after it
-     * run inside the kernel that comes last. An identity or subsampled shortcut is added by the main path's last
-     * convolution into the shortcut's memory (nothing reads it again). A projecting shortcut runs after the main
-     * path and adds into the main path's output, as inductor orders it: the projection then reads the unit's input
-     * instead of allocating a large output that waits through the whole main path (profiled: the sum kernels and
-     * the first convolution after a fresh allocation were the slow ones, see BENCHMARKS.md).
+     * pre-activated one); the convolutions run with BN and ReLU folded in; the last adds the shortcut and, in v1,
+     * applies ReLU after the addition. The addition accumulates into the shortcut's memory: neither is needed
+     * afterwards (an identity shortcut is the unit's input, which nothing reads again). (Inductor's order, the
+     * projection last and adding into the main path's output, was tried: no clear gain, and in bf16 it rounds the
+     * other operand, which put a LayoutVariantTest model past the tested bf16 bound; see BENCHMARKS.md.)
      */
     private static Tensor block(Block b, Tensor x) {
         Layout.Unit u = b.unit();
         Tensor in = b.preact() == null ? x : b.preact().applyRelu(x);
-        Activation after = activation(u.reluAfterAdd());
-        int last = b.convs().size() - 1;
+        Tensor shortcut = switch (u.shortcut().kind()) {
+            case IDENTITY -> x;
+            case PROJECTION -> b.projection().apply(x, Activation.NONE);
+            case PROJECTION_PREACTIVATED -> b.projection().apply(in, Activation.NONE);
+            case SUBSAMPLE -> Tensors.inFormat(Layers.subsample(x, u.stride()), DataFormat.CHANNELS_LAST);
+            case NONE -> null;
+        };
         Tensor h = in;
+        int last = b.convs().size() - 1;
         for (int i = 0; i < last; i++) {
             h = b.convs().get(i).apply(h, activation(u.convs().get(i).relu()));
         }
-        FusedConv lastConv = b.convs().get(last);
-        return switch (u.shortcut().kind()) {
-            case IDENTITY -> lastConv.applyAddInPlace(h, x, after);
-            case SUBSAMPLE -> lastConv.applyAddInPlace(h,
-                    Tensors.inFormat(Layers.subsample(x, u.stride()), DataFormat.CHANNELS_LAST), after);
-            case PROJECTION -> b.projection().applyAddInPlace(x, lastConv.apply(h, Activation.NONE), after);
-            case PROJECTION_PREACTIVATED -> b.projection().applyAddInPlace(in, lastConv.apply(h, Activation.NONE),
-                    after);
-            case NONE -> lastConv.apply(h, after);
-        };
+        Activation after = activation(u.reluAfterAdd());
+        return shortcut == null ? b.convs().get(last).apply(h, after)
+                : b.convs().get(last).applyAddInPlace(h, shortcut, after);
     }
 
     private static Activation activation(boolean relu) {
