@@ -17,7 +17,14 @@ public final class Tensors {
     public static Tensor fromFloats(float[] values, long... shape) {
         Engine.init();
         checkCount(values.length, shape);
-        return Tensor.create(values, shape);
+        if (values.length == 0) {
+            return Tensor.create(values, shape);
+        }
+        // One copy straight into the tensor's memory (Tensor.create copies twice: into a pointer, then a clone).
+        Tensor t = torch.empty(shape);
+        FloatBuffer fb = t.createBuffer();
+        fb.put(values);
+        return t;
     }
 
     /** A new int64 tensor holding a copy of {@code values}. */

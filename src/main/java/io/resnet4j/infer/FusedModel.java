@@ -16,6 +16,7 @@ import io.resnet4j.model.ResNet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -112,10 +113,9 @@ public final class FusedModel {
     /** Logits {@code [N, classes]} float32 for {@code x}; call inside a Scope. */
     public Tensor forward(Tensor x) {
         try (NoGrad ng = NoGrad.begin()) {
-            Tensor h = Tensors.inFormat(x, DataFormat.CHANNELS_LAST);
-            if (precision == Precision.BF16) {
-                h = h.to(torch.ScalarType.BFloat16);
-            }
+            // Layout and dtype in one copy (none when the input is already both).
+            Tensor h = x.to(precision == Precision.BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float, false,
+                    false, new MemoryFormatOptional(torch.MemoryFormat.ChannelsLast));
             h = stem.apply(h, activation(layout.stem().conv().relu()));
             h = switch (layout.stem().pool()) {
                 case NONE -> h;
@@ -139,7 +139,9 @@ public final class FusedModel {
      * One residual unit: v2 pre-activates the input first (the shortcut reads the raw input unless it projects the
      * pre-activated one); the convolutions run with BN and ReLU folded in; the last adds the shortcut and, in v1,
      * applies ReLU after the addition. The addition accumulates into the shortcut's memory: neither is needed
-     * afterwards (an identity shortcut is the unit's input, which nothing reads again).
+     * afterwards (an identity shortcut is the unit's input, which nothing reads again). (Inductor's order, the
+     * projection last and adding into the main path's output, was tried: no clear gain, and in bf16 it rounds the
+     * other operand, which put a LayoutVariantTest model past the tested bf16 bound; see BENCHMARKS.md.)
      */
     private static Tensor block(Block b, Tensor x) {
         Layout.Unit u = b.unit();

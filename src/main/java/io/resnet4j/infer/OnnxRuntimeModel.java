@@ -36,6 +36,12 @@ public final class OnnxRuntimeModel implements AutoCloseable {
             opts.setInterOpNumThreads(1);
             opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // Measured on the AMD machine (BENCHMARKS.md, 2026-12-02): spinning off cost 10-50% (b16, b1);
+            // denormals-as-zero and pinning the worker were within the noise. ONNX Runtime's defaults (spinning,
+            // arena, memory patterns) are the fast settings; said here so that nobody turns them off by accident.
+            opts.addConfigEntry("session.intra_op.allow_spinning", "1");
+            opts.setCPUArenaAllocator(true);
+            opts.setMemoryPatternOptimization(true);
             return new OnnxRuntimeModel(env, env.createSession(onnx, opts), model.architecture().numClasses());
         } catch (OrtException e) {
             throw new ResNet4jException("ONNX Runtime could not load the model: " + e.getMessage(), e);
