@@ -24,6 +24,9 @@ ENV RESNET4J_CACHE=/app/native
 RUN java -cp "/app/resnet4j.jar:/app/lib/*" io.resnet4j.cli.Main doctor >/dev/null \
  && chown -R resnet4j /app/native
 USER resnet4j
+# What the ./resnet4j launcher sets for long-running commands: glibc keeps freed activations for the next batch
+# instead of handing them back to the kernel and faulting them in again (BENCHMARKS.md, the inference profile).
+ENV MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_ARENA_MAX=1
 EXPOSE 8080
 # Probes: GET /v2/health/live and /v2/health/ready (ready once the model is compiled and warmed).
 ENTRYPOINT ["java", "-Xss4m", "-XX:+UseParallelGC", "-cp", "/app/resnet4j.jar:/app/lib/*", "io.resnet4j.cli.Main"]

@@ -3,6 +3,7 @@ package io.resnet4j.data;
 import io.resnet4j.ResNet4jException;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A labelled image classification data set with random access by index {@code 0 <= i < size()}.
@@ -69,16 +70,26 @@ public interface Dataset {
         if (n >= size()) {
             return this;
         }
+        return select(n, i -> i, "first " + n);
+    }
+
+    /**
+     * A view of {@code size} of these examples: the view's example {@code i} is this set's {@code at(i)} (a
+     * shard, a prefix).
+     *
+     * @param description how the view is made, for {@code toString}
+     */
+    default Dataset select(int size, IntUnaryOperator at, String description) {
         Dataset parent = this;
         return new Dataset() {
             @Override
             public int size() {
-                return n;
+                return size;
             }
 
             @Override
             public int label(int i) {
-                return parent.label(check(i));
+                return parent.label(at.applyAsInt(check(i)));
             }
 
             @Override
@@ -93,7 +104,7 @@ public interface Dataset {
 
             @Override
             public Image image(int i) {
-                return parent.image(check(i));
+                return parent.image(at.applyAsInt(check(i)));
             }
 
             @Override
@@ -102,15 +113,15 @@ public interface Dataset {
             }
 
             private int check(int i) {
-                if (i < 0 || i >= n) {
-                    throw new IndexOutOfBoundsException("example " + i + " of " + n);
+                if (i < 0 || i >= size) {
+                    throw new IndexOutOfBoundsException("example " + i + " of " + size);
                 }
                 return i;
             }
 
             @Override
             public String toString() {
-                return parent + " (first " + n + ")";
+                return parent + " (" + description + ")";
             }
         };
     }

@@ -3,13 +3,11 @@ package io.resnet4j.train;
 import io.resnet4j.ResNet4jException;
 import io.resnet4j.data.BatchLoader;
 import io.resnet4j.data.Dataset;
-import io.resnet4j.data.Image;
 import io.resnet4j.model.ResNet;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
 import java.util.function.LongSupplier;
 import org.bytedeco.pytorch.Tensor;
 
@@ -50,7 +48,7 @@ final class DataParallel {
 
     /** This process's share of the validation data: examples rank, rank + N, …, each exactly once overall. */
     Dataset validationShard(Dataset test) {
-        return on() ? new Strided(test, co.rank(), co.worldSize()) : test;
+        return on() ? strided(test, co.rank(), co.worldSize()) : test;
     }
 
     /**
@@ -144,52 +142,8 @@ final class DataParallel {
     }
 
     /** Examples {@code rank, rank + n, rank + 2n, …} of a data set. */
-    static final class Strided implements Dataset {
-        private final Dataset parent;
-        private final int rank;
-        private final int n;
-        private final int size;
-
-        Strided(Dataset parent, int rank, int n) {
-            this.parent = parent;
-            this.rank = rank;
-            this.n = n;
-            this.size = Math.max(0, (parent.size() - rank + n - 1) / n);
-        }
-
-        @Override
-        public int size() {
-            return size;
-        }
-
-        @Override
-        public int label(int i) {
-            return parent.label(rank + i * n);
-        }
-
-        @Override
-        public List<String> classes() {
-            return parent.classes();
-        }
-
-        @Override
-        public int channels() {
-            return parent.channels();
-        }
-
-        @Override
-        public Image image(int i) {
-            return parent.image(rank + i * n);
-        }
-
-        @Override
-        public OptionalInt nativeSize() {
-            return parent.nativeSize();
-        }
-
-        @Override
-        public String toString() {
-            return parent + " (every " + n + "th from " + rank + ")";
-        }
+    static Dataset strided(Dataset parent, int rank, int n) {
+        int size = Math.max(0, (parent.size() - rank + n - 1) / n);
+        return parent.select(size, i -> rank + i * n, "every " + n + "th from " + rank);
     }
 }
