@@ -65,10 +65,6 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         training.check();
         distributed.check();
-        if (distributed.launches(System.getenv())) {
-            return launchWorkers();
-        }
-        Optional<DistributedConfig> dist = distributed.resolve(System.getenv());
         Flags.atLeast("--min-aspect-dim", minAspectDim, 1);
         Flags.atLeast("--resize-dim", resizeDim, 1);
         if (minAspectDim != null && resizeDim != null && minAspectDim < resizeDim) {
@@ -76,9 +72,15 @@ final class TrainCommand implements Callable<Integer> {
                     + " < " + resizeDim);
         }
         FineTuning fineTuning = fineTuning();
-        if (freezeBackbone != null && (distributed.nproc != null || dist.isPresent())) {
+        // Every usage error before workers start: otherwise each of N workers would load libtorch to report it.
+        boolean launches = distributed.launches(System.getenv());
+        Optional<DistributedConfig> dist = launches ? Optional.empty() : distributed.resolve(System.getenv());
+        if (freezeBackbone != null && (launches || dist.isPresent())) {
             throw new Main.UsageException("--freeze-backbone is not supported in data-parallel training yet; "
                     + "drop --nproc (or the torchrun environment) or --freeze-backbone");
+        }
+        if (launches) {
+            return launchWorkers();
         }
         DataSplits splits = DataSources.open(data);
         Architecture arch;

@@ -14,6 +14,7 @@ import io.resnet4j.model.Layout.ConvSpec;
 import io.resnet4j.model.LayoutRule;
 import io.resnet4j.model.ModelConfig;
 import io.resnet4j.model.ModelDirectory;
+import io.resnet4j.model.Weights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -350,16 +351,9 @@ public final class KerasImport {
                 unexpected.add(name + "/" + v);
             }
         }
-        if (missing.isEmpty() && misShaped.isEmpty() && unexpected.isEmpty()) {
-            return out;
-        }
-        StringBuilder msg = new StringBuilder(file.getFileName() + " does not fit "
-                + layout.architecture().name() + ":");
-        append(msg, "missing", missing);
-        append(msg, "unexpected", unexpected);
-        append(msg, "mis-shaped", misShaped);
-        msg.setLength(msg.length() - 1);
-        throw new ResNet4jException(msg.toString());
+        Weights.refuseMisfits(file.getFileName() + " does not fit " + layout.architecture().name(), missing,
+                unexpected, misShaped);
+        return out;
     }
 
     private static String describe(Binding b) {
@@ -368,13 +362,6 @@ public final class KerasImport {
             parts.add(b.roles().get(i) + " " + Arrays.toString(b.shapes().get(i)));
         }
         return parts.toString();
-    }
-
-    private static void append(StringBuilder msg, String what, List<String> items) {
-        if (!items.isEmpty()) {
-            msg.append(' ').append(items.size()).append(' ').append(what).append(": ").append(String.join(", ", items))
-                    .append(';');
-        }
     }
 
     /** Keras' variables of one layer as resnet4j tensors: OIHW kernels, a transposed dense kernel. */

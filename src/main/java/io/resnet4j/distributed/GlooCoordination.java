@@ -52,8 +52,9 @@ final class GlooCoordination implements Coordination {
             @Override
             public void beforeForward(ResNet m, long step) {
                 if (!syncBatchNorm) {
-                    // DistributedDataParallel's broadcast_buffers: everyone runs with the primary's statistics.
-                    group.broadcastFromRank0(buffers);
+                    // DistributedDataParallel's broadcast_buffers: everyone runs with the primary's statistics
+                    // (their shapes were checked once, when the run started from the primary's state).
+                    group.broadcastCoalesced(buffers);
                 }
             }
 

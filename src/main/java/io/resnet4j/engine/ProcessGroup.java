@@ -208,9 +208,23 @@ public final class ProcessGroup implements AutoCloseable {
             torch.verify_params_across_processes(group, v, new LoggerOptional());
             return null;
         });
+        broadcastCoalesced(v);
+    }
+
+    /**
+     * Overwrites {@code tensors} with rank 0's, without the shape check (for tensors {@link #broadcastFromRank0}
+     * has checked once: DDP's per-step buffer broadcast).
+     */
+    public void broadcastCoalesced(List<Tensor> tensors) {
+        if (!tensors.isEmpty()) {
+            broadcastCoalesced(new TensorVector(tensors.toArray(new Tensor[0])));
+        }
+    }
+
+    private void broadcastCoalesced(TensorVector tensors) {
         try (NoGrad ng = NoGrad.begin()) {
             call(() -> {
-                torch.broadcast_coalesced(group, v, 256L << 20, 0);
+                torch.broadcast_coalesced(group, tensors, 256L << 20, 0);
                 return null;
             });
         }

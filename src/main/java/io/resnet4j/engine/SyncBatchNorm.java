@@ -58,7 +58,7 @@ public final class SyncBatchNorm {
         Tensor mean = global.narrow(0, 0, c).div(count);
         Tensor centered = xf.sub(mean.view(1, c, 1, 1));
         Tensor var = allSum(centered.mul(centered).sum(dims, false, new ScalarTypeOptional())).div(count);
-        Tensor y = centered.mul(var.add(new Scalar(Layers.BatchNorm2d.EPS)).rsqrt().view(1, c, 1, 1))
+        Tensor y = centered.mul(var.add(new Scalar(bn.eps())).rsqrt().view(1, c, 1, 1))
                 .mul(bn.weight().view(1, c, 1, 1)).add(bn.bias().view(1, c, 1, 1));
         double n = Tensors.toFloats(count)[0];
         double m = bn.momentum();

@@ -85,9 +85,8 @@ public final class Predictor {
             throw new IllegalArgumentException(files.size() + " files but " + images.size() + " images");
         }
         int topK = Math.min(k, config.labels().size());
-        if (files.size() > batchSize && compiled == null) {
-            // Several batches: folding the batch norms and prepacking the weights once pays for itself.
-            compiled = FusedModel.compile(model, precision, batchSize, config.resizeDim(), config.resizeDim());
+        if (files.size() > batchSize) {
+            compile(batchSize); // several batches: folding the batch norms and prepacking once pays for itself
         }
         List<Prediction> out = new ArrayList<>();
         int classes = config.labels().size();

@@ -128,15 +128,6 @@ public final class ResNet {
         return arch;
     }
 
-    /** Draws the classifier afresh, as {@link #build} initialises it for this architecture (for fine-tuning). */
-    public void initialiseClassifier() {
-        if (arch.keras() || arch.version() == Architecture.Version.V2) {
-            fc.initGlorotUniformZeroBias();
-        } else {
-            fc.initPyTorchDefault();
-        }
-    }
-
     /** Names of the classifier's tensors ({@code fc.weight}, {@code fc.bias}): the head that fine-tuning replaces. */
     public List<String> classifierTensors() {
         String fcName = layout.head().classifier();

@@ -84,10 +84,19 @@ public final class Weights {
                 unexpected.add(name);
             }
         }
+        refuseMisfits(file.getFileName() + " does not fit the model", missing, unexpected, misShaped);
+    }
+
+    /**
+     * Throws one error, {@code "SUBJECT: N missing: …; N unexpected: …; N mis-shaped: …"}, unless all three lists
+     * are empty: how every weights reader reports a file that does not fit.
+     */
+    public static void refuseMisfits(String subject, List<String> missing, List<String> unexpected,
+            List<String> misShaped) {
         if (missing.isEmpty() && misShaped.isEmpty() && unexpected.isEmpty()) {
             return;
         }
-        StringBuilder msg = new StringBuilder(file.getFileName() + " does not fit the model:");
+        StringBuilder msg = new StringBuilder(subject + ":");
         append(msg, "missing", missing);
         append(msg, "unexpected", unexpected);
         append(msg, "mis-shaped", misShaped);

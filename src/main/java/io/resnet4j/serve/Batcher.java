@@ -99,6 +99,10 @@ public final class Batcher implements AutoCloseable {
                 run(batch);
             }
         }
+        Job left = carried;
+        if (left != null) { // interrupted while carrying it: it must be answered too
+            left.result().completeExceptionally(ApiError.unavailable("the server is shutting down", 5));
+        }
         failAll(queue);
     }
 
@@ -186,15 +190,15 @@ public final class Batcher implements AutoCloseable {
 
     /** Logits of the batch's inputs, in order; a single request above the batch limit runs in slices. */
     private float[] forward(List<Job> batch, int total) {
-        if (batch.size() == 1 && total <= maxBatch) {
-            return predictor.run(batch.get(0).data(), total, false);
-        }
+        // Only a lone request can exceed the batch limit: nextBatch carries a job that does not fit to the next one.
         int per = batch.get(0).data().length / batch.get(0).n();
-        float[] all = new float[total * per];
-        int at = 0;
-        for (Job j : batch) {
-            System.arraycopy(j.data(), 0, all, at, j.data().length);
-            at += j.data().length;
+        float[] all = batch.size() == 1 ? batch.get(0).data() : new float[total * per];
+        if (batch.size() > 1) {
+            int at = 0;
+            for (Job j : batch) {
+                System.arraycopy(j.data(), 0, all, at, j.data().length);
+                at += j.data().length;
+            }
         }
         if (total <= maxBatch) {
             return predictor.run(all, total, false);

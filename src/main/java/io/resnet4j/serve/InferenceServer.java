@@ -72,13 +72,7 @@ public final class InferenceServer implements AutoCloseable {
         ServeMetrics metrics = new ServeMetrics(name);
         ModelService model = new ModelService(name, config, precision, options, metrics);
         InferenceServer server = new InferenceServer(model, metrics, options, version);
-        Thread loader = new Thread(() -> {
-            try {
-                model.load(dir);
-            } catch (RuntimeException | OutOfMemoryError e) {
-                // recorded: failure() says why, and awaitReady returns false
-            }
-        }, "resnet4j-model-loader");
+        Thread loader = new Thread(() -> model.load(dir), "resnet4j-model-loader");
         loader.setDaemon(true);
         loader.start();
         return server;

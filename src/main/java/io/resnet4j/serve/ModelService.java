@@ -36,8 +36,7 @@ final class ModelService {
         try {
             start(new Predictor(ModelDirectory.load(dir, config), precision, options.maxBatch()));
         } catch (RuntimeException | OutOfMemoryError e) {
-            failure = String.valueOf(e.getMessage());
-            throw e;
+            failure = String.valueOf(e.getMessage()); // failure() says why; awaitReady returns false
         }
     }
 

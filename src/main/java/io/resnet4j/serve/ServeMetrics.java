@@ -3,6 +3,7 @@ package io.resnet4j.serve;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -25,6 +26,8 @@ public final class ServeMetrics {
     private final Counter rejected;
     private final long[] windowImages = new long[10];
     private final long[] windowSecond = new long[10];
+    private final Meter.MeterProvider<Counter> requests;
+    private final Meter.MeterProvider<Timer> durations;
 
     ServeMetrics(String model) {
         batchSize = DistributionSummary.builder("resnet4j.batch.size").description("Images per forward pass")
@@ -35,6 +38,11 @@ public final class ServeMetrics {
                 .register(registry);
         Gauge.builder("resnet4j.images.per.second", this, ServeMetrics::imagesPerSecond)
                 .description("Images per second over the last 10 seconds").tag("model", model).register(registry);
+        requests = Counter.builder("resnet4j.requests").description("HTTP requests by endpoint and status code")
+                .withRegistry(registry);
+        durations = Timer.builder("resnet4j.request.duration").description("HTTP request latency")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30)).withRegistry(registry);
     }
 
     void queueDepth(Supplier<Number> depth) {
@@ -44,11 +52,8 @@ public final class ServeMetrics {
 
     /** One answered request. */
     void request(String endpoint, int code, long nanos) {
-        Counter.builder("resnet4j.requests").description("HTTP requests by endpoint and status code")
-                .tag("endpoint", endpoint).tag("code", Integer.toString(code)).register(registry).increment();
-        Timer.builder("resnet4j.request.duration").description("HTTP request latency").tag("endpoint", endpoint)
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(30)).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        requests.withTags("endpoint", endpoint, "code", Integer.toString(code)).increment();
+        durations.withTags("endpoint", endpoint).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void batch(int n) {

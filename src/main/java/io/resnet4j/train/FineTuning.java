@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 /**
  * Fine-tuning from a model directory (one of ours, or one that {@code import} wrote): the model starts from the
  * directory's weights; when the classes differ, the classifier keeps its fresh initialisation (the architecture's
- * own, see {@link ResNet#initialiseClassifier}) and everything else is loaded; for the first {@code freezeEpochs}
+ * own, see {@link ResNet#build}) and everything else is loaded; for the first {@code freezeEpochs}
  * epochs the backbone (every tensor but the classifier's) is frozen: no gradients, no updates, batch norm in
  * evaluation mode, so its parameters and running statistics stay bit for bit what they were.
  *

@@ -267,7 +267,7 @@ class KerasImportTest {
     }
 
     @Test
-    void cliImportsAndPredictUsesKerasPreprocessing() throws Exception {
+    void cliImportsAndThePredictCommandRunsIt() throws Exception {
         Path out = tmp.resolve("imported");
         Cli.Run r = Cli.run("import", "--from", "keras", fixture("v2.keras").toString(), "--out", out.toString(),
                 "--json");

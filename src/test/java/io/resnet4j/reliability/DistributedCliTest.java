@@ -73,6 +73,11 @@ class DistributedCliTest {
         List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
         assertEquals(3, metrics.size(), "a header and one row per epoch: " + metrics);
         assertTrue(metrics.get(2).startsWith("2,"), metrics.toString());
+        // Two processes really trained it (not one that ignored --nproc): the checkpoint says so.
+        try (var ckpt = io.resnet4j.io.SafeTensorsFile.open(run.resolve("checkpoints/epoch-0002.safetensors"))) {
+            String options = ckpt.metadata().get("options");
+            assertTrue(options.contains("\"world_size\":2"), options);
+        }
     }
 
     @Test

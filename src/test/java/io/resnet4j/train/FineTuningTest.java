@@ -109,5 +109,11 @@ class FineTuningTest {
         Cli.Run zero = Cli.run("train", "--data", "fashion-mnist", "--out", tmp.resolve("x").toString(), "--init",
                 init.toString(), "--freeze-backbone", "0");
         assertEquals(2, zero.code(), zero.err());
+        // Refused before any worker starts: one line from this process, not one from each of the workers.
+        Cli.Run parallel = Cli.run("train", "--data", "fashion-mnist", "--out", tmp.resolve("x").toString(),
+                "--init", init.toString(), "--freeze-backbone", "--nproc", "2");
+        assertEquals(2, parallel.code(), parallel.err());
+        assertEquals(1, parallel.err().lines().filter(l -> l.startsWith("error:")).count(), parallel.err());
+        assertTrue(parallel.err().contains("not supported in data-parallel training"), parallel.err());
     }
 }
