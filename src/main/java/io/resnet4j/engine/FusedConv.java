@@ -95,16 +95,17 @@ public final class FusedConv {
 
     /** {@code activation(conv(x) + bias)}. */
     public Tensor apply(Tensor x, Activation activation) {
-        IValueVector stack = new IValueVector();
-        stack.push_back(new IValue(x));
-        stack.push_back(weightArg);
-        stack.push_back(biasArg);
-        pushGeometry(stack);
-        stack.push_back(activation == Activation.RELU ? Ops.RELU : Ops.NONE_STRING);
-        stack.push_back(Ops.NO_SCALARS);
-        stack.push_back(Ops.NONE); // algorithm
-        Ops.UNARY.callBoxed(stack);
-        return result(stack);
+        try (IValueVector stack = new IValueVector()) {
+            pushTensor(stack, x);
+            stack.push_back(weightArg);
+            stack.push_back(biasArg);
+            pushGeometry(stack);
+            stack.push_back(activation == Activation.RELU ? Ops.RELU : Ops.NONE_STRING);
+            stack.push_back(Ops.NO_SCALARS);
+            stack.push_back(Ops.NONE); // algorithm
+            Ops.UNARY.callBoxed(stack);
+            return result(stack);
+        }
     }
 
     /**
@@ -113,27 +114,36 @@ public final class FusedConv {
      * and must not be needed afterwards.
      */
     public Tensor applyAddInPlace(Tensor x, Tensor residual, Activation activation) {
-        IValueVector stack = new IValueVector();
-        stack.push_back(new IValue(residual));
-        stack.push_back(new IValue(x));
-        stack.push_back(weightArg);
-        stack.push_back(biasArg);
-        pushGeometry(stack);
-        stack.push_back(Ops.ADD);
-        stack.push_back(Ops.NONE); // alpha
-        stack.push_back(activation == Activation.RELU ? Ops.RELU : Ops.NONE);
-        stack.push_back(Ops.NO_SCALARS);
-        stack.push_back(Ops.NONE); // algorithm
-        Ops.BINARY_INPLACE.callBoxed(stack);
-        return result(stack);
+        try (IValueVector stack = new IValueVector()) {
+            pushTensor(stack, residual);
+            pushTensor(stack, x);
+            stack.push_back(weightArg);
+            stack.push_back(biasArg);
+            pushGeometry(stack);
+            stack.push_back(Ops.ADD);
+            stack.push_back(Ops.NONE); // alpha
+            stack.push_back(activation == Activation.RELU ? Ops.RELU : Ops.NONE);
+            stack.push_back(Ops.NO_SCALARS);
+            stack.push_back(Ops.NONE); // algorithm
+            Ops.BINARY_INPLACE.callBoxed(stack);
+            return result(stack);
+        }
     }
 
     /**
      * The output of a boxed call: a new tensor handle. {@code toTensor()} returns a reference into the stack's own
-     * storage, which dies with the stack.
+     * storage, which dies with the stack (closed by the caller at once, so that the stack's reference does not keep
+     * the activation alive until the enclosing scope ends).
      */
     private static Tensor result(IValueVector stack) {
         return new Tensor(stack.get(0).toTensor());
+    }
+
+    /** Pushes {@code t}; the boxed temporary (a second reference to the tensor) is freed now, not with the scope. */
+    private static void pushTensor(IValueVector stack, Tensor t) {
+        try (IValue boxed = new IValue(t)) {
+            stack.push_back(boxed);
+        }
     }
 
     private void pushGeometry(IValueVector stack) {

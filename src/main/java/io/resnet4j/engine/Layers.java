@@ -261,9 +261,12 @@ public final class Layers {
      * VALID pool, its v2 stem): out = ceil(n/2) as with the other two, but a padded zero wins over negative values.
      */
     public static Tensor maxPool3x3ZeroPadded(Tensor x) {
-        Tensor padded = torch.constant_pad_nd(x, new long[] {1, 1, 1, 1}, new org.bytedeco.pytorch.Scalar(0.0));
-        return torch.max_pool2d(padded, new long[] {3, 3}, new long[] {2, 2}, new long[] {0, 0}, new long[] {1, 1},
-                false);
+        // The padded copy is freed at once, not with the enclosing scope (autograd keeps its own reference).
+        try (Tensor padded = torch.constant_pad_nd(x, new long[] {1, 1, 1, 1},
+                new org.bytedeco.pytorch.Scalar(0.0))) {
+            return torch.max_pool2d(padded, new long[] {3, 3}, new long[] {2, 2}, new long[] {0, 0},
+                    new long[] {1, 1}, false);
+        }
     }
 
     /**

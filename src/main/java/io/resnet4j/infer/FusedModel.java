@@ -52,8 +52,10 @@ public final class FusedModel {
     /** An evaluation-mode batch norm followed by ReLU (v2's pre-activation). */
     private record Norm(Tensor weight, Tensor bias, Tensor mean, Tensor var, double eps) {
         Tensor applyRelu(Tensor x) {
-            return torch.batch_norm(x, new TensorOptional(weight), new TensorOptional(bias), new TensorOptional(mean),
-                    new TensorOptional(var), false, 0.0, eps, true).relu_();
+            Tensor y = torch.batch_norm(x, new TensorOptional(weight), new TensorOptional(bias),
+                    new TensorOptional(mean), new TensorOptional(var), false, 0.0, eps, true);
+            y.relu_(); // returns a borrowed view of y's handle: keep y, which the caller may free
+            return y;
         }
     }
 
@@ -110,38 +112,53 @@ public final class FusedModel {
         return precision;
     }
 
-    /** Logits {@code [N, classes]} float32 for {@code x}; call inside a Scope. */
+    /**
+     * Logits {@code [N, classes]} float32 for {@code x}; call inside a Scope. Each activation is freed as soon as
+     * the next layer has read it rather than when the scope closes, so the allocator hands the same, cache- and
+     * TLB-warm blocks to the next layers instead of a fresh block per layer (and the pass holds two or three
+     * activations at a time, not all of them; see BENCHMARKS.md).
+     */
     public Tensor forward(Tensor x) {
         try (NoGrad ng = NoGrad.begin()) {
-            // Layout and dtype in one copy (none when the input is already both).
-            Tensor h = x.to(precision == Precision.BF16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float, false,
-                    false, new MemoryFormatOptional(torch.MemoryFormat.ChannelsLast));
-            h = stem.apply(h, activation(layout.stem().conv().relu()));
+            Tensor h = input(x);
+            h = consume(h, stem.apply(h, activation(layout.stem().conv().relu())));
             h = switch (layout.stem().pool()) {
                 case NONE -> h;
-                case MAX_3X3_SYMMETRIC -> Layers.maxPool3x3Symmetric(h);
-                case MAX_3X3_TF_SAME -> Layers.maxPool3x3TfSame(h);
-                case MAX_3X3_ZERO_PADDED -> Tensors.inFormat(Layers.maxPool3x3ZeroPadded(h), DataFormat.CHANNELS_LAST);
+                case MAX_3X3_SYMMETRIC -> consume(h, Layers.maxPool3x3Symmetric(h));
+                case MAX_3X3_TF_SAME -> consume(h, Layers.maxPool3x3TfSame(h));
+                case MAX_3X3_ZERO_PADDED -> consume(h, channelsLast(Layers.maxPool3x3ZeroPadded(h)));
             };
             for (Block b : blocks) {
                 h = block(b, h);
             }
             if (finalNorm != null) {
-                h = finalNorm.applyRelu(h);
+                h = consume(h, finalNorm.applyRelu(h));
             }
-            Tensor pooled = h.mean(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional(
-                    torch.ScalarType.Float));
-            return torch.linear(pooled, fcWeight, new TensorOptional(fcBias));
+            Tensor pooled = consume(h, h.mean(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional(
+                    torch.ScalarType.Float)));
+            return consume(pooled, torch.linear(pooled, fcWeight, new TensorOptional(fcBias)));
         }
     }
 
     /**
-     * One residual unit: v2 pre-activates the input first (the shortcut reads the raw input unless it projects the
-     * pre-activated one); the convolutions run with BN and ReLU folded in; the last adds the shortcut and, in v1,
-     * applies ReLU after the addition. The addition accumulates into the shortcut's memory: neither is needed
-     * afterwards (an identity shortcut is the unit's input, which nothing reads again). (Inductor's order, the
-     * projection last and adding into the main path's output, was tried: no clear gain, and in bf16 it rounds the
-     * other operand, which put a LayoutVariantTest model past the tested bf16 bound; see BENCHMARKS.md.)
+     * {@code x} as the stem wants it: channels_last in the compute dtype, as a new handle (no copy when it already
+     * is). For bf16 the layout changes first, in float32, then the dtype: ATen's copy that does both at once takes
+     * a slow element-wise path (ResNet-50 b16: 1.65 ms against 0.70 ms for the two copies, the AMD machine).
+     */
+    private Tensor input(Tensor x) {
+        Tensor h = x.to(torch.ScalarType.Float, false, false,
+                new MemoryFormatOptional(torch.MemoryFormat.ChannelsLast));
+        return precision == Precision.BF16 ? consume(h, h.to(torch.ScalarType.BFloat16)) : h;
+    }
+
+    /**
+     * One residual unit, consuming {@code x}: v2 pre-activates the input first (the shortcut reads the raw input
+     * unless it projects the pre-activated one); the convolutions run with BN and ReLU folded in; the last adds the
+     * shortcut and, in v1, applies ReLU after the addition. The addition accumulates into the shortcut's memory:
+     * neither is needed afterwards (an identity shortcut is the unit's input, which nothing reads again).
+     * (Inductor's order, the projection last and adding into the main path's output, was tried: no clear gain, and
+     * in bf16 it rounds the other operand, which put a LayoutVariantTest model past the tested bf16 bound; see
+     * BENCHMARKS.md.)
      */
     private static Tensor block(Block b, Tensor x) {
         Layout.Unit u = b.unit();
@@ -150,17 +167,46 @@ public final class FusedModel {
             case IDENTITY -> x;
             case PROJECTION -> b.projection().apply(x, Activation.NONE);
             case PROJECTION_PREACTIVATED -> b.projection().apply(in, Activation.NONE);
-            case SUBSAMPLE -> Tensors.inFormat(Layers.subsample(x, u.stride()), DataFormat.CHANNELS_LAST);
+            case SUBSAMPLE -> channelsLast(Layers.subsample(x, u.stride()));
             case NONE -> null;
         };
+        // x may be the first convolution's input and the shortcut: it is freed last.
         Tensor h = in;
         int last = b.convs().size() - 1;
         for (int i = 0; i < last; i++) {
-            h = b.convs().get(i).apply(h, activation(u.convs().get(i).relu()));
+            Tensor next = b.convs().get(i).apply(h, activation(u.convs().get(i).relu()));
+            release(h, x);
+            h = next;
         }
         Activation after = activation(u.reluAfterAdd());
-        return shortcut == null ? b.convs().get(last).apply(h, after)
+        Tensor out = shortcut == null ? b.convs().get(last).apply(h, after)
                 : b.convs().get(last).applyAddInPlace(h, shortcut, after);
+        release(h, x);
+        if (shortcut != null) {
+            release(shortcut, x);
+        }
+        x.close();
+        return out;
+    }
+
+    /** {@code next}, after freeing the handle {@code used} (which {@code next} was computed from). */
+    private static Tensor consume(Tensor used, Tensor next) {
+        if (next != used && next.address() != used.address()) {
+            used.close();
+        }
+        return next;
+    }
+
+    /** Frees the handle {@code t} unless it is {@code keep} (freed by the caller). */
+    private static void release(Tensor t, Tensor keep) {
+        if (t != keep) {
+            t.close();
+        }
+    }
+
+    /** {@code t} in channels_last layout, its handle freed when that takes a copy. */
+    private static Tensor channelsLast(Tensor t) {
+        return consume(t, Tensors.inFormat(t, DataFormat.CHANNELS_LAST));
     }
 
     private static Activation activation(boolean relu) {

@@ -1,5 +1,6 @@
 package io.resnet4j.infer;
 
+import static assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.resnet4j.engine.DataFormat;
@@ -10,6 +11,7 @@ import io.resnet4j.engine.Tensors;
 import io.resnet4j.model.Fixtures;
 import io.resnet4j.model.ResNet;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -50,6 +52,28 @@ class FusedModelTest {
             for (int k = 0; k < classes; k++) {
                 assertEquals(want[k], got[k], 2e-5, name + " class " + k);
             }
+        }
+    }
+
+    /**
+     * forward frees its own activations as it goes (FusedModel's handles), never the caller's: an input already in
+     * the model's layout and dtype (no conversion copy) is still readable and unchanged afterwards, and a second
+     * pass over it gives the same logits bit for bit.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.resnet4j.model.Fixtures#names")
+    void leavesTheCallersInputIntact(String name) {
+        Fixtures fx = Fixtures.load(name);
+        long[] shape = fx.inputShape();
+        FusedModel fused = FusedModel.compile(fx.model(), Precision.FP32, (int) shape[0], (int) shape[2],
+                (int) shape[3]);
+        try (Scope s = Scope.open(); NoGrad ng = NoGrad.begin()) {
+            Tensor x = Tensors.inFormat(Tensors.fromFloats(fx.input(), shape),
+                    DataFormat.CHANNELS_LAST);
+            float[] first = Tensors.toFloats(fused.forward(x));
+            assertArrayEquals(fx.input(), Tensors.toFloats(x.contiguous()));
+            assertArrayEquals(first, Tensors.toFloats(fused.forward(x)));
+            fx.assertLogitsMatch(name, Precision.FP32, first);
         }
     }
 }
