@@ -1,6 +1,6 @@
 package io.resnet4j.infer;
 
-import static assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.resnet4j.engine.DataFormat;
