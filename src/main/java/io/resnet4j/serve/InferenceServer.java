@@ -51,8 +51,12 @@ public final class InferenceServer implements AutoCloseable {
             config.routes.exception(HttpResponseException.class, (e, ctx) -> Http.error(ctx,
                     new ApiError(e.getStatus(), e.getMessage())));
             config.routes.exception(Exception.class, (e, ctx) -> Http.error(ctx, e));
+            // A known path with another method is 405, as docs/serving.md says (Javalin answers 404 by default).
+            config.http.prefer405over404 = true;
             config.routes.error(404, "*", ctx -> {
-                if (ctx.result() == null || ctx.result().isEmpty()) {
+                // Javalin's own "Endpoint ... not found" is replaced; an ApiError's message (an unknown model) stays.
+                String body = ctx.result();
+                if (body == null || body.isEmpty() || body.contains("\"Endpoint ")) {
                     Http.json(ctx, 404, Protocol.error("no such endpoint: " + ctx.method() + " " + ctx.path()));
                 }
             });

@@ -86,7 +86,10 @@ class ServeTest {
         assertEquals(200, http.get("/v2/models/tiny/ready").status());
         assertError(http.get("/v2/models/other"), 404, "unknown model 'other'");
         assertError(http.get("/v2/models/other/ready"), 404, "unknown model");
-        assertError(http.get("/no/such/page"), 404, "not found");
+        assertError(http.get("/no/such/page"), 404, "no such endpoint: GET /no/such/page");
+        // A known path with the wrong method: 405, as docs/serving.md says.
+        assertError(http.get("/v2/models/tiny/infer"), 405, "method GET is not allowed on /v2/models/tiny/infer");
+        assertError(http.post("/v2/health/live", new byte[0], "text/plain"), 405, "not allowed");
         String page = http.get("/").body();
         assertTrue(page.contains("<title>resnet4j serve</title>") && page.contains("const MODEL = \"tiny\";"), page);
     }
