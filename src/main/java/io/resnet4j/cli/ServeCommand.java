@@ -36,31 +36,32 @@ final class ServeCommand implements Callable<Integer> {
             description = "oneDNN fused convolutions (default) or the model op by op (eager).")
     String runtime;
 
-    @Option(names = "--max-batch", defaultValue = "16", paramLabel = "B",
-            description = "Most images per forward pass (default 16).")
+    @Option(names = "--max-batch", defaultValue = "" + ServeOptions.DEFAULT_MAX_BATCH, paramLabel = "B",
+            description = "Most images per forward pass (default ${DEFAULT-VALUE}).")
     int maxBatch;
 
-    @Option(names = "--max-delay-ms", defaultValue = "5", paramLabel = "MS",
-            description = "How long a request waits for others to batch with (default 5).")
+    @Option(names = "--max-delay-ms", defaultValue = "" + ServeOptions.DEFAULT_MAX_DELAY_MS, paramLabel = "MS",
+            description = "How long a request waits for others to batch with (default ${DEFAULT-VALUE}).")
     int maxDelayMs;
 
-    @Option(names = "--max-queue", defaultValue = "256", paramLabel = "Q",
-            description = "Most requests waiting; more are refused with 503 and Retry-After (default 256).")
+    @Option(names = "--max-queue", defaultValue = "" + ServeOptions.DEFAULT_MAX_QUEUE, paramLabel = "Q",
+            description = "Most requests waiting; more get 503 and Retry-After (default ${DEFAULT-VALUE}).")
     int maxQueue;
 
-    @Option(names = "--max-body-mb", defaultValue = "16", paramLabel = "MB",
-            description = "Largest request body; larger ones get 413 (default 16).")
+    @Option(names = "--max-body-mb", defaultValue = "" + ServeOptions.DEFAULT_MAX_BODY_MB, paramLabel = "MB",
+            description = "Largest request body; larger ones get 413 (default ${DEFAULT-VALUE}).")
     int maxBodyMb;
 
-    @Option(names = "--max-megapixels", defaultValue = "25", paramLabel = "MP",
-            description = "Largest image (width x height); larger ones get 400 (default 25).")
+    @Option(names = "--max-megapixels", defaultValue = "" + ServeOptions.DEFAULT_MAX_MEGAPIXELS,
+            paramLabel = "MP",
+            description = "Largest image (width x height); larger ones get 400 (default ${DEFAULT-VALUE}).")
     int maxMegapixels;
 
     @Option(names = "--threads", paramLabel = "N", description = "libtorch threads (default: all cores).")
     Integer threads;
 
-    @Option(names = "--http-threads", defaultValue = "64", paramLabel = "N",
-            description = "HTTP worker threads (default 64).")
+    @Option(names = "--http-threads", defaultValue = "" + ServeOptions.DEFAULT_HTTP_THREADS, paramLabel = "N",
+            description = "HTTP worker threads (default ${DEFAULT-VALUE}).")
     int httpThreads;
 
     @Override

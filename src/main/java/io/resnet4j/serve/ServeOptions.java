@@ -18,10 +18,20 @@ package io.resnet4j.serve;
 public record ServeOptions(String host, int port, String name, int maxBatch, int maxDelayMs, int maxQueue,
         long maxBodyBytes, long maxPixels, int decodeThreads, int httpThreads, boolean compile) {
 
+    /** The defaults, one place for them (the {@code serve} command's flags read these too). */
+    public static final int DEFAULT_MAX_BATCH = 16;
+    public static final int DEFAULT_MAX_DELAY_MS = 5;
+    public static final int DEFAULT_MAX_QUEUE = 256;
+    public static final int DEFAULT_MAX_BODY_MB = 16;
+    public static final int DEFAULT_MAX_MEGAPIXELS = 25;
+    public static final int DEFAULT_HTTP_THREADS = 64;
+
     /** Defaults for everything but the host, port and name. */
     public static ServeOptions defaults(String host, int port, String name) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new ServeOptions(host, port, name, 16, 5, 256, 16L << 20, 25_000_000L, Math.max(2, cores), 64, true);
+        return new ServeOptions(host, port, name, DEFAULT_MAX_BATCH, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_QUEUE,
+                (long) DEFAULT_MAX_BODY_MB << 20, DEFAULT_MAX_MEGAPIXELS * 1_000_000L, Math.max(2, cores),
+                DEFAULT_HTTP_THREADS, true);
     }
 
     /** These options with another batch limit and delay. */
