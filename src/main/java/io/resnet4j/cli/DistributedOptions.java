@@ -63,9 +63,16 @@ final class DistributedOptions {
         return nproc != null && nproc > 1 && !env.containsKey("RANK");
     }
 
-    /** This process's place in a data-parallel run, from the environment and the flags; empty for a plain run. */
+    /** How long the rendezvous and every collective may wait: {@code --dist-timeout}, else the default. */
+    Duration timeout() {
+        return timeout != null ? Duration.ofSeconds(timeout) : DistributedConfig.DEFAULT_TIMEOUT;
+    }
+
+    /**
+     * This process's place in a data-parallel run, from the environment and the flags (already {@link #check}ed);
+     * empty for a plain run.
+     */
     Optional<DistributedConfig> resolve(Map<String, String> env) {
-        check();
         Optional<DistributedConfig> fromEnv;
         try {
             fromEnv = DistributedConfig.fromEnvironment(env);
@@ -89,7 +96,6 @@ final class DistributedOptions {
         int port = masterPort != null ? masterPort
                 : fromEnv.map(DistributedConfig::masterPort).orElse(DistributedConfig.DEFAULT_PORT);
         String nic = iface != null ? iface : fromEnv.map(DistributedConfig::iface).orElse(null);
-        Duration t = timeout != null ? Duration.ofSeconds(timeout) : DistributedConfig.DEFAULT_TIMEOUT;
-        return Optional.of(new DistributedConfig(addr, port, world, r, local, nic, t, syncBn));
+        return Optional.of(new DistributedConfig(addr, port, world, r, local, nic, timeout(), syncBn));
     }
 }

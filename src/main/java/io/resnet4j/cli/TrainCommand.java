@@ -14,7 +14,6 @@ import io.resnet4j.train.TrainOptions;
 import io.resnet4j.train.Trainer;
 import io.resnet4j.train.TrainingException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -145,9 +144,8 @@ final class TrainCommand implements Callable<Integer> {
                 i--;
             }
         }
-        Duration timeout = distributed.timeout != null ? Duration.ofSeconds(distributed.timeout)
-                : DistributedConfig.DEFAULT_TIMEOUT;
-        return new LocalLauncher(distributed.nproc, timeout, System.err).launch(Main.class.getName(), args);
+        return new LocalLauncher(distributed.nproc, distributed.timeout(), System.err).launch(Main.class.getName(),
+                args);
     }
 
     /** {@code --init} and {@code --freeze-backbone} as a {@link FineTuning}, or null without {@code --init}. */

@@ -74,25 +74,12 @@ public record DistributedConfig(String masterAddr, int masterPort, int worldSize
                 emptyToNull(env.get("GLOO_SOCKET_IFNAME")), DEFAULT_TIMEOUT, false));
     }
 
-    public DistributedConfig withIface(String v) {
-        return new DistributedConfig(masterAddr, masterPort, worldSize, rank, localRank, v, timeout, syncBatchNorm);
-    }
-
     public DistributedConfig withTimeout(Duration v) {
         return new DistributedConfig(masterAddr, masterPort, worldSize, rank, localRank, iface, v, syncBatchNorm);
     }
 
     public DistributedConfig withSyncBatchNorm(boolean v) {
         return new DistributedConfig(masterAddr, masterPort, worldSize, rank, localRank, iface, timeout, v);
-    }
-
-    public DistributedConfig withMaster(String addr, int port) {
-        return new DistributedConfig(addr, port, worldSize, rank, localRank, iface, timeout, syncBatchNorm);
-    }
-
-    public DistributedConfig withRanks(int worldSize, int rank, int localRank) {
-        return new DistributedConfig(masterAddr, masterPort, worldSize, rank, localRank, iface, timeout,
-                syncBatchNorm);
     }
 
     private static int number(String name, String value) {

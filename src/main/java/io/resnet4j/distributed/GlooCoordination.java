@@ -25,10 +25,6 @@ final class GlooCoordination implements Coordination {
         this.syncBatchNorm = syncBatchNorm;
     }
 
-    GradientReducer reducer() {
-        return reducer;
-    }
-
     @Override
     public int rank() {
         return group.rank();
@@ -51,11 +47,7 @@ final class GlooCoordination implements Coordination {
         return new GradientHook() {
             @Override
             public void beforeForward(ResNet m, long step) {
-                if (!syncBatchNorm) {
-                    // DistributedDataParallel's broadcast_buffers: everyone runs with the primary's statistics
-                    // (their shapes were checked once, when the run started from the primary's state).
-                    group.broadcastCoalesced(buffers);
-                }
+                syncBuffers();
             }
 
             @Override
@@ -68,6 +60,15 @@ final class GlooCoordination implements Coordination {
                 // The Reducer has averaged them during backward.
             }
         };
+    }
+
+    @Override
+    public void syncBuffers() {
+        if (!syncBatchNorm && buffers != null) {
+            // Everyone runs with the primary's statistics (their shapes were checked once, when the run started
+            // from the primary's state; with sync-bn they are equal already).
+            group.broadcastCoalesced(buffers);
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.resnet4j.distributed;
 
 import io.resnet4j.ResNet4jException;
+import io.resnet4j.engine.Engine;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -52,7 +53,7 @@ public final class LocalLauncher {
      */
     public int launch(String mainClass, List<String> args) throws InterruptedException {
         int port = freePort();
-        int threads = Math.max(1, totalThreads() / nproc);
+        int threads = Math.max(1, Engine.threadsFromEnvironment() / nproc);
         List<Process> workers = new ArrayList<>();
         List<String> kept = java.util.Collections.synchronizedList(new ArrayList<>());
         List<Thread> pumps = new ArrayList<>();
@@ -174,19 +175,6 @@ public final class LocalLauncher {
         cmd.add(mainClass);
         cmd.addAll(args);
         return cmd;
-    }
-
-    /** The libtorch threads this machine offers: {@code RESNET4J_THREADS}, else the available processors. */
-    static int totalThreads() {
-        String env = System.getenv("RESNET4J_THREADS");
-        if (env != null && !env.isBlank()) {
-            try {
-                return Math.max(1, Integer.parseInt(env.trim()));
-            } catch (NumberFormatException ignored) {
-                // fall through
-            }
-        }
-        return Runtime.getRuntime().availableProcessors();
     }
 
     /** A port nobody listens on now (the kernel's choice); rank 0 binds it moments later. */

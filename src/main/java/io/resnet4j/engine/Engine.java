@@ -326,8 +326,11 @@ public final class Engine {
         return Path.of(System.getProperty("user.home"), ".cache", "resnet4j").toAbsolutePath();
     }
 
-    /** Threads for intra-op parallelism: {@code RESNET4J_THREADS}, else all available cores. */
-    static int threadsFromEnvironment() {
+    /**
+     * Threads for intra-op parallelism: {@code RESNET4J_THREADS}, else all available cores. Reads the environment
+     * only (loads nothing), so a launcher can call it before it starts its workers.
+     */
+    public static int threadsFromEnvironment() {
         String env = System.getenv("RESNET4J_THREADS");
         if (env != null && !env.isBlank()) {
             try {

@@ -29,7 +29,6 @@ public final class GradientReducer {
     private final ProcessGroup group;
     private final TensorVector params;
     private final Reducer reducer;
-    private final int buckets;
     private boolean first = true;
 
     /**
@@ -64,7 +63,6 @@ public final class GradientReducer {
             reversed[i] = new SizeTVector(idx);
             reversedLimits[i] = limits.get(n - 1 - i);
         }
-        this.buckets = n;
         SizeTStringMap paramNames = new SizeTStringMap();
         for (int i = 0; i < names.size(); i++) {
             paramNames.put(i, names.get(i));
@@ -100,11 +98,6 @@ public final class GradientReducer {
         }
     }
 
-    /** How many buckets the gradients travel in. */
-    public int buckets() {
-        return buckets;
-    }
-
     /** Arms the Reducer for this step's backward; call after the forward pass, before {@code backward()}. */
     public void beforeBackward() {
         try {
@@ -117,10 +110,5 @@ public final class GradientReducer {
         } catch (RuntimeException e) {
             throw group.lost(e);
         }
-    }
-
-    /** A failure during backward (the Reducer's all-reduces run there), as the group's one-line error. */
-    public RuntimeException failure(RuntimeException e) {
-        return group.lost(e);
     }
 }

@@ -103,7 +103,6 @@ public final class ProcessGroup implements AutoCloseable {
     private final ProcessGroupGloo.Options options;
     private final ProcessGroupGloo gloo;
     private final org.bytedeco.pytorch.ProcessGroup group;
-    private final String address;
     private volatile boolean broken;
 
     private ProcessGroup(Settings s) {
@@ -111,12 +110,12 @@ public final class ProcessGroup implements AutoCloseable {
         this.settings = s;
         this.store = connect(s);
         checkMembers(s);
-        this.address = s.iface() != null ? "interface " + s.iface() : localAddressTowards(s.masterAddr());
+        String host = s.iface() != null ? null : localAddressTowards(s.masterAddr());
         try {
-            this.device = s.iface() != null ? ProcessGroupGloo.createDeviceForInterface(s.iface())
-                    : ProcessGroupGloo.createDeviceForHostname(address);
+            this.device = host == null ? ProcessGroupGloo.createDeviceForInterface(s.iface())
+                    : ProcessGroupGloo.createDeviceForHostname(host);
         } catch (RuntimeException e) {
-            throw new Failure("cannot use " + (s.iface() != null ? "network interface " + s.iface() : address)
+            throw new Failure("cannot use " + (host == null ? "network interface " + s.iface() : host)
                     + " for Gloo: " + firstLine(e), e);
         }
         this.devices = new GlooDeviceVector(device);
@@ -156,15 +155,6 @@ public final class ProcessGroup implements AutoCloseable {
         return settings.worldSize();
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
-    /** The address (or interface) this process's Gloo connections use. */
-    public String address() {
-        return address;
-    }
-
     /** The c10d process group, for the {@link GradientReducer}. */
     org.bytedeco.pytorch.ProcessGroup group() {
         return group;
@@ -174,7 +164,7 @@ public final class ProcessGroup implements AutoCloseable {
     public void allreduceSum(Tensor t) {
         AllreduceOptions o = new AllreduceOptions();
         o.reduceOp(new ReduceOp(ReduceOp.RedOpType.SUM));
-        await(call(() -> group.allreduce(new TensorVector(t), o)), "all-reduce");
+        await(call(() -> group.allreduce(new TensorVector(t), o)));
     }
 
     /** {@code values} summed over all processes (float64, exact for counts below 2^53). */
@@ -190,7 +180,7 @@ public final class ProcessGroup implements AutoCloseable {
     public double[] broadcast(double[] values) {
         try (Scope s = Scope.open()) {
             Tensor t = fromDoubles(values);
-            await(call(() -> group.broadcast(new TensorVector(t))), "broadcast");
+            await(call(() -> group.broadcast(new TensorVector(t))));
             return toDoubles(t);
         }
     }
@@ -232,12 +222,7 @@ public final class ProcessGroup implements AutoCloseable {
 
     /** Waits until every process has reached this call. */
     public void barrier() {
-        await(call(group::barrier), "barrier");
-    }
-
-    /** Whether a collective has failed (the group is then unusable). */
-    public boolean broken() {
-        return broken;
+        await(call(group::barrier));
     }
 
     /** Leaves the run: waits for pending work and shuts the group down (best effort; failures are ignored). */
@@ -253,7 +238,7 @@ public final class ProcessGroup implements AutoCloseable {
         }
     }
 
-    private void await(Work w, String what) {
+    private void await(Work w) {
         call(() -> {
             w._wait(new Milliseconds(settings.timeout().toMillis()));
             return null;

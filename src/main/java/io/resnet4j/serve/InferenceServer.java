@@ -48,20 +48,15 @@ public final class InferenceServer implements AutoCloseable {
             info.register(config.routes);
             inference.register(config.routes);
             config.routes.exception(ApiError.class, (e, ctx) -> Http.error(ctx, e));
-            config.routes.exception(HttpResponseException.class, (e, ctx) -> Http.error(ctx,
-                    new ApiError(e.getStatus(), e.getMessage())));
-            config.routes.exception(Exception.class, (e, ctx) -> Http.error(ctx, e));
-            // A known path with another method is 405, as docs/serving.md says (Javalin answers 404 by default).
+            // Javalin's own answers (no such endpoint, a known path with another method, a body too large) in our
+            // one-line JSON; 405 for the wrong method, as docs/serving.md says (Javalin answers 404 by default).
             config.http.prefer405over404 = true;
-            config.routes.error(404, "*", ctx -> {
-                // Javalin's own "Endpoint ... not found" is replaced; an ApiError's message (an unknown model) stays.
-                String body = ctx.result();
-                if (body == null || body.isEmpty() || body.contains("\"Endpoint ")) {
-                    Http.json(ctx, 404, Protocol.error("no such endpoint: " + ctx.method() + " " + ctx.path()));
-                }
-            });
-            config.routes.error(405, "*", ctx -> Http.json(ctx, 405,
-                    Protocol.error("method " + ctx.method() + " is not allowed on " + ctx.path())));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> Http.error(ctx, switch (e.getStatus()) {
+                case 404 -> ApiError.notFound("no such endpoint: " + ctx.method() + " " + ctx.path());
+                case 405 -> new ApiError(405, "method " + ctx.method() + " is not allowed on " + ctx.path());
+                default -> new ApiError(e.getStatus(), e.getMessage());
+            }));
+            config.routes.exception(Exception.class, (e, ctx) -> Http.error(ctx, e));
         });
         app.start(options.host(), options.port());
     }

@@ -40,6 +40,12 @@ public interface Coordination {
     /** Overwrites {@code tensors} (the same list, in the same order, in every process) with the primary's. */
     void broadcastFromPrimary(List<Tensor> tensors);
 
+    /**
+     * After {@link #attach}: gives every process the primary's batch-norm buffers, as DistributedDataParallel's
+     * {@code broadcast_buffers} does (nothing when the statistics are already synchronised, or in one process).
+     */
+    default void syncBuffers() {}
+
     /** The primary's {@code values}, in every process. */
     double[] broadcast(double[] values);
 

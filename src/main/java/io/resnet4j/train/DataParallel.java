@@ -42,8 +42,8 @@ final class DataParallel {
 
     /** This process's share of the training data: every N-th position of each epoch, B/N images a step. */
     BatchLoader.Config trainingShard(BatchLoader.Config c) {
-        return on() ? c.toBuilder().batchSize(localBatch(c.batchSize())).replicas(co.worldSize()).rank(co.rank())
-                .build() : c;
+        return on() ? c.toBuilder().batchSize(localBatch(c.batchSize())).build().withShard(co.worldSize(), co.rank())
+                : c;
     }
 
     /** This process's share of the validation data: examples rank, rank + N, …, each exactly once overall. */

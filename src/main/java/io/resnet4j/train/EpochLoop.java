@@ -175,10 +175,8 @@ final class EpochLoop {
 
     /** The validation of the whole test split (each process of a data-parallel run scores its shard). */
     private EvalResult validate() {
-        if (parallel.on()) {
-            // The primary's batch-norm statistics for everyone, as DistributedDataParallel broadcasts its buffers.
-            parallel.coordination().broadcastFromPrimary(new java.util.ArrayList<>(model.namedBuffers().values()));
-        }
+        // The primary's batch-norm statistics for everyone, as DistributedDataParallel broadcasts its buffers.
+        parallel.coordination().syncBuffers();
         EvalResult local = Evaluation.evaluate(model, evalLoader, trainer.data().classes(), options.precision(),
                 null);
         return parallel.gather(local, evalLoader, trainer.data().test().size());

@@ -150,7 +150,7 @@ public final class Trainer {
         RunOutput output = this.output != null ? this.output
                 : co.primary() ? new RunFolderOutput(out, log) : RunOutput.silent();
         if (parallel.on()) {
-            parallel.localBatch(options.batchSize());
+            parallel.localBatch(options.batchSize()); // refuses a batch the processes cannot share, before any work
             if (fineTuning != null && fineTuning.freezeEpochs() > 0) {
                 // The Reducer expects a gradient for every parameter in every step; a frozen backbone gives none.
                 throw new ResNet4jException("a frozen backbone is not supported in data-parallel training yet; "
