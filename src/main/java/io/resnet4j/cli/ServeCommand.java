@@ -1,10 +1,12 @@
 package io.resnet4j.cli;
 
+import io.javalin.util.JavalinException;
 import io.resnet4j.ResNet4jException;
 import io.resnet4j.engine.Engine;
+import io.resnet4j.model.ModelConfig;
+import io.resnet4j.model.ModelDirectory;
 import io.resnet4j.serve.InferenceServer;
 import io.resnet4j.serve.ServeOptions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -73,17 +75,13 @@ final class ServeCommand implements Callable<Integer> {
         Flags.atLeast("--max-megapixels", maxMegapixels, 1);
         Flags.atLeast("--threads", threads, 1);
         Flags.atLeast("--http-threads", httpThreads, 8);
-        if (port < 0 || port > 65535) {
-            throw new Main.UsageException("--port must be between 0 and 65535, got " + port);
-        }
+        Flags.between("--port", port, 0, 65535);
         boolean compile = switch (runtime) {
             case "onednn" -> true;
             case "eager" -> false;
             default -> throw new Main.UsageException("--runtime must be onednn or eager, got '" + runtime + "'");
         };
-        if (!Files.isDirectory(modelDir)) {
-            throw new ResNet4jException("model directory " + modelDir + " does not exist");
-        }
+        ModelConfig config = ModelDirectory.config(modelDir); // before anything starts: a bad folder is one line
         String model = name != null ? name : modelDir.toAbsolutePath().normalize().getFileName().toString();
         if (model.isBlank() || model.contains("/") || model.contains(":")) {
             throw new Main.UsageException("--name must be a non-empty name without '/' or ':', got '" + model + "'");
@@ -92,35 +90,32 @@ final class ServeCommand implements Callable<Integer> {
             Engine.setThreads(threads);
         }
         Engine.startInBackground();
-        ServeOptions d = ServeOptions.defaults(host, port, model);
         ServeOptions options = new ServeOptions(host, port, model, maxBatch, maxDelayMs, maxQueue,
-                (long) maxBodyMb << 20, maxMegapixels * 1_000_000L, d.decodeThreads(), httpThreads, compile);
+                (long) maxBodyMb << 20, maxMegapixels * 1_000_000L, ServeOptions.defaultDecodeThreads(), httpThreads,
+                compile);
         InferenceServer server;
         try {
-            server = InferenceServer.start(modelDir, model, precision.get(), options, version());
-        } catch (RuntimeException e) {
-            if (e instanceof ResNet4jException) {
-                throw e;
-            }
+            server = InferenceServer.start(modelDir, config, model, precision.get(), options, version());
+        } catch (JavalinException e) { // the port is taken, or the address is not this machine's
             throw new ResNet4jException("cannot listen on " + host + ":" + port + ": " + Main.oneLine(
                     String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
         }
+        System.err.printf("serve: listening on http://%s:%d/ (model '%s'; loading)%n", host, server.port(), model);
+        if (!server.awaitReady(java.util.concurrent.TimeUnit.DAYS.toMillis(1))) {
+            server.stop(0);
+            throw new ResNet4jException("cannot serve " + modelDir + ": " + server.failure());
+        }
         CountDownLatch stopped = new CountDownLatch(1);
-        // Before the engine stops native work at exit: the requests in flight still need it.
+        // Before the engine stops native work at exit: the requests in flight still need it. Registered once the
+        // model is ready (a failed load is one error line, with no stopping lines after it).
         Engine.onShutdown(() -> {
             System.err.println("serve: stopping (finishing the requests in flight)");
             server.stop(30_000);
             System.err.println("serve: stopped");
             stopped.countDown();
         });
-        System.err.printf("serve: listening on http://%s:%d/ (model '%s'; loading)%n", host, server.port(), model);
-        if (server.awaitReady(java.util.concurrent.TimeUnit.DAYS.toMillis(1))) {
-            System.err.printf("serve: ready: http://%s:%d/v2/models/%s (%s, %s, max batch %d, max delay %d ms)%n",
-                    host, server.port(), model, runtime, precision.get().cliName(), maxBatch, maxDelayMs);
-        } else {
-            server.stop(0);
-            throw new ResNet4jException("cannot serve " + modelDir + ": " + server.failure());
-        }
+        System.err.printf("serve: ready: http://%s:%d/v2/models/%s (%s, %s, max batch %d, max delay %d ms)%n",
+                host, server.port(), model, runtime, precision.get().cliName(), maxBatch, maxDelayMs);
         stopped.await();
         return 0;
     }

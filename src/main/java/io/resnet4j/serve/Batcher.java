@@ -87,7 +87,7 @@ public final class Batcher implements AutoCloseable {
     }
 
     private void loop() {
-        while (running || carried != null || !queue.isEmpty()) {
+        while (running) {
             List<Job> batch;
             try {
                 waitWhileHeld();
@@ -219,12 +219,6 @@ public final class Batcher implements AutoCloseable {
         for (Job j; (j = queue.poll()) != null; ) {
             j.result().completeExceptionally(ApiError.unavailable("the server is shutting down", 5));
         }
-    }
-
-    /** Stops taking requests, runs the ones already queued, and waits for the worker (at most {@code ms}). */
-    public void drain(long ms) throws InterruptedException {
-        running = false;
-        worker.join(ms);
     }
 
     @Override

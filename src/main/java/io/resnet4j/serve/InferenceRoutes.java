@@ -2,7 +2,6 @@ package io.resnet4j.serve;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
-import io.javalin.http.Handler;
 import io.javalin.http.UploadedFile;
 import io.resnet4j.data.Image;
 import io.resnet4j.infer.Predictor;
@@ -12,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The inference endpoints: {@code POST /v2/models/{name}/infer} (Open Inference Protocol, preprocessed tensors) and
@@ -37,17 +37,32 @@ final class InferenceRoutes {
         routes.post("/v1/models/{spec}", ctx -> arriving(ctx, this::predict));
     }
 
-    /** Runs {@code handler} (read, decode, queue) counted as arriving, so that the batcher waits for it. */
-    private void arriving(Context ctx, Handler handler) throws Exception {
+    /** A request handler that calls {@code arrived} once its inputs are read and decoded, before it queues them. */
+    private interface ArrivingHandler {
+        void handle(Context ctx, Runnable arrived) throws Exception;
+    }
+
+    /**
+     * Runs {@code handler} counted as arriving while it reads and decodes, so that the batcher waits for it; the
+     * count ends before the request is queued (a queued request is company already there, not one to wait for).
+     */
+    private void arriving(Context ctx, ArrivingHandler handler) throws Exception {
         model.arriving();
+        boolean[] counted = {true};
+        Runnable arrived = () -> {
+            if (counted[0]) {
+                counted[0] = false;
+                model.arrived();
+            }
+        };
         try {
-            handler.handle(ctx);
+            handler.handle(ctx, arrived);
         } finally {
-            model.arrived();
+            arrived.run();
         }
     }
 
-    private void infer(Context ctx) {
+    private void infer(Context ctx, Runnable arrived) {
         model.check(ctx.pathParam("name"));
         Batcher batcher = model.batcher();
         byte[] body = Http.body(ctx, options.maxBodyBytes());
@@ -55,11 +70,11 @@ final class InferenceRoutes {
         int s = model.config().resizeDim();
         InferRequest req = InferRequest.parse(body, c, s, s);
         int classes = model.config().labels().size();
-        answer(ctx, batcher.submit(req.data(), req.batch()),
+        answer(ctx, arrived, () -> batcher.submit(req.data(), req.batch()),
                 out -> Protocol.inferResponse(model.name(), req, out, classes));
     }
 
-    private void predict(Context ctx) {
+    private void predict(Context ctx, Runnable arrived) {
         String spec = ctx.pathParam("spec");
         if (!spec.endsWith(PREDICT)) {
             throw ApiError.notFound("no such endpoint: POST " + ctx.path() + " (did you mean /v1/models/"
@@ -101,7 +116,7 @@ final class InferenceRoutes {
             System.arraycopy(inputs.get(i).data(), 0, data, i * per, per);
         }
         int classes = model.config().labels().size();
-        answer(ctx, batcher.submit(data, inputs.size()), out -> {
+        answer(ctx, arrived, () -> batcher.submit(data, inputs.size()), out -> {
             List<List<Predictor.Scored>> tops = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
                 tops.add(model.predictor().top(out.probabilities(), i * classes, k));
@@ -149,10 +164,22 @@ final class InferenceRoutes {
         throw ApiError.badRequest("top must be a whole number of at least 1, got '" + value + "'");
     }
 
-    /** Answers when the batch has run; counts the request in flight until then. */
-    private void answer(Context ctx, CompletableFuture<Batcher.Output> result,
+    /**
+     * Queues the request and answers when its batch has run. It counts in flight from before it is queued until
+     * answered (shutdown waits for it), and stops counting as arriving before it is queued (the batcher waits only
+     * for requests still on their way, not for this one).
+     */
+    private void answer(Context ctx, Runnable arrived, Supplier<CompletableFuture<Batcher.Output>> submit,
             Function<Batcher.Output, byte[]> render) {
         model.begin();
+        arrived.run();
+        CompletableFuture<Batcher.Output> result;
+        try {
+            result = submit.get();
+        } catch (RuntimeException e) {
+            model.done();
+            throw e;
+        }
         ctx.future(() -> result.handle((out, err) -> {
             try {
                 if (err != null) {

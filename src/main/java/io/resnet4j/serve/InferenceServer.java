@@ -62,12 +62,12 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * Starts serving the model directory {@code dir}: listens now, and is ready once the model is loaded, compiled
-     * and warmed (in the background; {@link #awaitReady} waits for it).
+     * Starts serving the model directory {@code dir} whose {@code config} was read
+     * ({@link ModelDirectory#config}): listens now, and is ready once the model is loaded, compiled and warmed (in
+     * the background; {@link #awaitReady} waits for it).
      */
-    public static InferenceServer start(Path dir, String name, Precision precision, ServeOptions options,
-            String version) {
-        ModelConfig config = ModelDirectory.config(dir);
+    public static InferenceServer start(Path dir, ModelConfig config, String name, Precision precision,
+            ServeOptions options, String version) {
         ServeMetrics metrics = new ServeMetrics(name);
         ModelService model = new ModelService(name, config, precision, options, metrics);
         InferenceServer server = new InferenceServer(model, metrics, options, version);

@@ -28,10 +28,14 @@ public record ServeOptions(String host, int port, String name, int maxBatch, int
 
     /** Defaults for everything but the host, port and name. */
     public static ServeOptions defaults(String host, int port, String name) {
-        int cores = Runtime.getRuntime().availableProcessors();
         return new ServeOptions(host, port, name, DEFAULT_MAX_BATCH, DEFAULT_MAX_DELAY_MS, DEFAULT_MAX_QUEUE,
-                (long) DEFAULT_MAX_BODY_MB << 20, DEFAULT_MAX_MEGAPIXELS * 1_000_000L, Math.max(2, cores),
+                (long) DEFAULT_MAX_BODY_MB << 20, DEFAULT_MAX_MEGAPIXELS * 1_000_000L, defaultDecodeThreads(),
                 DEFAULT_HTTP_THREADS, true);
+    }
+
+    /** Images decoded at once by default: one per core, at least two. */
+    public static int defaultDecodeThreads() {
+        return Math.max(2, Runtime.getRuntime().availableProcessors());
     }
 
     /** These options with another batch limit and delay. */
@@ -44,11 +48,5 @@ public record ServeOptions(String host, int port, String name, int maxBatch, int
     public ServeOptions withLimits(int queue, long bodyBytes) {
         return new ServeOptions(host, port, name, maxBatch, maxDelayMs, queue, bodyBytes, maxPixels, decodeThreads,
                 httpThreads, compile);
-    }
-
-    /** These options with the fused runtime on or off. */
-    public ServeOptions withCompile(boolean on) {
-        return new ServeOptions(host, port, name, maxBatch, maxDelayMs, maxQueue, maxBodyBytes, maxPixels,
-                decodeThreads, httpThreads, on);
     }
 }

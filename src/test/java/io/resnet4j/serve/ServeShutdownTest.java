@@ -1,6 +1,7 @@
 package io.resnet4j.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,7 +31,7 @@ class ServeShutdownTest {
         Path modelDir = TinyModel.write(dir.resolve("tiny"));
         Path image = TinyModel.images(dir.resolve("images")).get(0);
         Path log = dir.resolve("serve.log");
-        // A long batching delay keeps the request in flight when the signal comes.
+        // A long batching delay, and a second request still arriving, keep the first queued when the signal comes.
         Process p = start(log, "serve", "--model", modelDir.toString(), "--port", "0", "--max-delay-ms", "1500",
                 "--max-batch", "8");
         try {
@@ -38,10 +39,21 @@ class ServeShutdownTest {
             awaitLine(p, log, Pattern.compile("serve: (ready)"));
             Http1 http = new Http1(port);
             assertEquals(200, http.get("/v2/health/ready").status());
-            CompletableFuture<Http1.Resp> inFlight = http.postAsync("/v1/models/tiny:predict",
-                    Files.readAllBytes(image), "image/png");
-            Thread.sleep(400);
-            p.destroy(); // SIGTERM
+            CompletableFuture<Http1.Resp> inFlight;
+            try (Socket slow = new Socket("127.0.0.1", port)) {
+                // Headers sent, the body not: its handler is reading, so the batcher waits for it (a lone request
+                // would run at once and be answered before the signal).
+                slow.getOutputStream().write(("POST /v1/models/tiny:predict HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Type: image/png\r\nContent-Length: 100000\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                slow.getOutputStream().flush();
+                Thread.sleep(300);
+                inFlight = http.postAsync("/v1/models/tiny:predict", Files.readAllBytes(image), "image/png");
+                Thread.sleep(400);
+                assertFalse(inFlight.isDone(), "the request waits in the batcher when the signal comes");
+                p.destroy(); // SIGTERM
+                Thread.sleep(200);
+            } // the slow client hangs up: the batcher stops waiting and runs the queued request
             Http1.Resp r;
             try {
                 r = inFlight.get(30, TimeUnit.SECONDS);
