@@ -17,19 +17,29 @@ final class Http {
      * {@code Content-Length} before anything is read, or while reading a body without one).
      */
     static byte[] body(Context ctx, long max) {
+        refuseDeclaredLarger(ctx, max);
+        try (InputStream in = ctx.req().getInputStream()) {
+            return readAtMost(in, max);
+        } catch (IOException e) {
+            throw ApiError.badRequest("the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    /** A 413 {@link ApiError} when the request's {@code Content-Length} says more than {@code max} bytes. */
+    static void refuseDeclaredLarger(Context ctx, long max) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > max) {
             throw tooLarge(declared, max);
         }
-        try (InputStream in = ctx.req().getInputStream()) {
-            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-            if (b.length > max) {
-                throw tooLarge(-1, max);
-            }
-            return b;
-        } catch (IOException e) {
-            throw ApiError.badRequest("the request body could not be read: " + e.getMessage());
+    }
+
+    /** All of {@code in}, at most {@code max} bytes: a 413 {@link ApiError} past that. */
+    static byte[] readAtMost(InputStream in, long max) throws IOException {
+        byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+        if (b.length > max) {
+            throw tooLarge(-1, max);
         }
+        return b;
     }
 
     static ApiError tooLarge(long declared, long max) {

@@ -86,10 +86,7 @@ final class InferenceRoutes {
         List<String> names = new ArrayList<>();
         List<Image> inputs = new ArrayList<>();
         if (ctx.isMultipartFormData()) {
-            long declared = ctx.req().getContentLengthLong();
-            if (declared > options.maxBodyBytes()) {
-                throw Http.tooLarge(declared, options.maxBodyBytes());
-            }
+            Http.refuseDeclaredLarger(ctx, options.maxBodyBytes());
             List<UploadedFile> files = uploads(ctx);
             if (files.isEmpty()) {
                 throw ApiError.badRequest("the multipart form holds no file; upload the image as a file field");
@@ -139,11 +136,7 @@ final class InferenceRoutes {
 
     private byte[] read(UploadedFile f) {
         try (InputStream in = f.content()) {
-            byte[] b = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, options.maxBodyBytes() + 1));
-            if (b.length > options.maxBodyBytes()) {
-                throw Http.tooLarge(-1, options.maxBodyBytes());
-            }
-            return b;
+            return Http.readAtMost(in, options.maxBodyBytes());
         } catch (IOException e) {
             throw ApiError.badRequest("the upload " + f.filename() + " could not be read: " + e.getMessage());
         }
